@@ -1,0 +1,76 @@
+"""ASIN recognition: the one place that decides what counts as an ASIN.
+
+An ASIN is ten characters: ``B0`` followed by eight uppercase letters or digits
+(Audible), or an ISBN-10 (nine digits and a digit or ``X``). Comparison is
+case-insensitive, so every ASIN leaves this module upper-cased.
+
+ASINs are only ever taken from places that are known to hold one: the guid of the
+legacy Audible/Audnexus agents, external ``Guid`` ids, and a *bracketed* token in a
+folder or file name. An arbitrary run of ten characters is never an ASIN.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+_ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
+# A bracketed token in a path: "[B08V8B2CGV]". Brackets are required on both sides.
+_BRACKETED_RE = re.compile(r"\[([A-Za-z0-9]{10})\]")
+# Guid schemes whose identifier part is an ASIN.
+_ASIN_GUID_SCHEMES = (
+    "com.plexapp.agents.audnexus",
+    "com.plexapp.agents.audible",
+    "audnexus",
+    "audible",
+    "asin",
+)
+
+
+def normalize_asin(value: object) -> str | None:
+    """Return the canonical (upper-case) ASIN for *value*, or None if it is not one."""
+    if not isinstance(value, str):
+        return None
+    candidate = value.strip().upper()
+    return candidate if _ASIN_RE.match(candidate) else None
+
+
+def is_asin(value: object) -> bool:
+    return normalize_asin(value) is not None
+
+
+def asin_from_guid(guid: str | None) -> str | None:
+    """ASIN carried by an agent guid such as ``com.plexapp.agents.audnexus://B08V8B2CGV_us?lang=en``.
+
+    ``plex://`` and other agents' guids carry no ASIN, even when their hash happens to be
+    ten characters long.
+    """
+    if not guid or "://" not in guid:
+        return None
+    scheme, _, rest = guid.partition("://")
+    if scheme.lower() not in _ASIN_GUID_SCHEMES:
+        return None
+    ident = re.split(r"[_?/&#]", rest, maxsplit=1)[0]
+    return normalize_asin(ident)
+
+
+def asins_from_path(path: str | None) -> list[str]:
+    """Every bracketed ASIN in a folder or file path, in order, without repeats."""
+    if not path:
+        return []
+    found: list[str] = []
+    for token in _BRACKETED_RE.findall(path):
+        asin = normalize_asin(token)  # "[Unabridged]" is ten letters but not an ASIN
+        if asin and asin not in found:
+            found.append(asin)
+    return found
+
+
+def first_asin(*candidates: Iterable[str | None] | str | None) -> str | None:
+    """The first valid ASIN among the given values or iterables of values."""
+    for candidate in candidates:
+        values = [candidate] if isinstance(candidate, str) or candidate is None else candidate
+        for value in values:
+            asin = normalize_asin(value)
+            if asin:
+                return asin
+    return None
