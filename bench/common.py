@@ -1,0 +1,64 @@
+"""Helpers shared by the benchmarks: a simulated Plex in its own process, timing, memory."""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import requests
+
+TOKEN = "bench-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def simulator(books: int, seed: int = 7, extra: list[str] | None = None) -> Iterator[str]:
+    """Run ``plexbooks simulate`` in its own process (its own GIL) and yield its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "plugin", "simulate", "--port", str(port), "--books", str(books),
+           "--seed", str(seed), "--token", TOKEN, *(extra or [])]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/identity", headers={"X-Plex-Token": TOKEN}, timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak RSS in MB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} exited {proc.returncode}: {out[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024, out
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

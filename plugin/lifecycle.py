@@ -1,0 +1,125 @@
+"""What happens to requests when the mirror changes.
+
+``reconcile`` matches open requests against library items with the one matcher and
+completes the ones that match; ``on_items_removed`` sends requests whose book left
+Plex back to ``downloaded``. Completion is a conditional update (only from an open
+status), so a request is transitioned at most once however many paths see the book.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from plugin.matcher import Decision, ItemSide, MatchIndex, RequestIndex, RequestSide
+from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
+from plugin.runtime import Runtime
+
+log = logging.getLogger(__name__)
+R = AudiobookRequest.__table__
+T = LibraryItem.__table__
+# Above this many changed items, one pass over the requests beats one pass per item.
+PER_ITEM_LIMIT = 50
+ITEM_COLUMNS = (T.c.id, T.c.title, T.c.author, T.c.narrator, T.c.guid, T.c.external_guids, T.c.file_paths)
+
+
+def item_side(row: Any) -> ItemSide:
+    return ItemSide(title=row.title, author=row.author, narrator=row.narrator, guid=row.guid,
+                    guids=tuple(row.external_guids or ()), file_paths=tuple(row.file_paths or ()), key=row.id)
+
+
+def request_side(row: Any) -> RequestSide:
+    return RequestSide(title=row.title, author=row.author, narrator=row.narrator, asin=row.asin, key=row.id)
+
+
+def load_items(conn: Connection, item_ids: Iterable[int] | None = None) -> list[ItemSide]:
+    query = select(*ITEM_COLUMNS)
+    if item_ids is None:
+        return [item_side(r) for r in conn.execute(query)]
+    ids = list(item_ids)
+    out: list[ItemSide] = []
+    for start in range(0, len(ids), 500):
+        out.extend(item_side(r) for r in conn.execute(query.where(T.c.id.in_(ids[start:start + 500]))))
+    return out
+
+
+def open_requests(conn: Connection) -> list[Any]:
+    return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.status)
+                        .where(R.c.status.in_(OPEN_STATUSES))).all()
+
+
+def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int, Decision]:
+    """Best accepted decision per request id, using whichever index side is smaller."""
+    best: dict[int, Decision] = {}
+    if not requests or not items:
+        return best
+    if len(items) <= PER_ITEM_LIMIT:
+        index = RequestIndex([request_side(r) for r in requests])
+        for item in items:
+            for decision in index.matches_for_item(item):
+                current = best.get(decision.request_key)
+                if current is None or decision.score > current.score:
+                    best[decision.request_key] = decision
+    else:
+        index = MatchIndex(items)
+        for row in requests:
+            decision = index.best_match(request_side(row))
+            if decision is not None:
+                best[row.id] = decision
+    return best
+
+
+def reconcile(runtime: Runtime, *, now: datetime | None = None, item_ids: Iterable[int] | None = None,
+              scope: str = "all") -> dict[str, Any]:
+    """Match every open request against the mirror (or only the given items) and complete matches."""
+    now = now or utcnow()
+    with runtime.engine.connect() as conn:
+        requests = open_requests(conn)
+        if not requests:
+            return {"open": 0, "matched": 0}
+        if item_ids is not None:
+            item_ids = list(item_ids)
+            if not item_ids:
+                return {"open": len(requests), "matched": 0}
+        items = load_items(conn, item_ids)
+    matches = find_matches(requests, items)
+    completed = 0
+    if matches:
+        by_id = {r.id: r for r in requests}
+        with runtime.engine.begin() as conn:
+            for request_id, decision in matches.items():
+                completed += complete(conn, by_id[request_id], decision, now)
+    return {"open": len(requests), "matched": completed}
+
+
+def complete(conn: Connection, request: Any, decision: Decision, now: datetime) -> int:
+    """Mark one request available; a no-op when it already left the open statuses."""
+    result = conn.execute(
+        update(R).where(R.c.id == request.id, R.c.status.in_(OPEN_STATUSES)).values(
+            status="available", library_item_id=decision.item_key, completed_at=now, updated_at=now,
+            error_message=None, search_attempts=0, download_attempts=0, import_attempts=0,
+            match_reason=decision.reason, match_score=decision.score, match_details=decision.as_dict()))
+    if result.rowcount != 1:
+        return 0
+    library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
+    log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
+             request.status, decision.reason, decision.score)
+    return 1
+
+
+def on_items_removed(conn: Connection, item_ids: list[int], now: datetime) -> int:
+    """Requests whose book left Plex go from available back to downloaded."""
+    moved = 0
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start:start + 500]
+        rows = conn.execute(select(R.c.id, R.c.title).where(R.c.library_item_id.in_(chunk),
+                                                             R.c.status == "available")).all()
+        for row in rows:
+            log.info('"%s" left the Plex library: request %s goes back to downloaded', row.title, row.id)
+        moved += conn.execute(update(R).where(R.c.library_item_id.in_(chunk), R.c.status == "available")
+                              .values(status="downloaded", library_item_id=None, completed_at=None,
+                                      updated_at=now)).rowcount or 0
+    return moved

@@ -1,0 +1,113 @@
+"""Database tables. Times are timezone-aware UTC; Plex's own times stay as Plex gives them
+(epoch seconds) so comparisons with Plex filters need no conversion."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class StoredSetting(Base):
+    """One row per setting saved by the admin; secrets are stored encrypted."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class LibraryItem(Base):
+    """The mirror: one row per Plex album (one audiobook).
+
+    ``content_hash`` covers every field a scan maps from Plex, so a re-scan can tell
+    an unchanged album without rewriting it.
+    """
+
+    __tablename__ = "library_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(512), unique=True)
+    rating_key: Mapped[str] = mapped_column(String(64), index=True)
+    section_key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(1024))
+    author: Mapped[str | None] = mapped_column(String(1024))
+    narrator: Mapped[str | None] = mapped_column(String(1024))
+    asin: Mapped[str | None] = mapped_column(String(10), index=True)
+    asin_source: Mapped[str | None] = mapped_column(String(16))
+    external_guids: Mapped[list | None] = mapped_column(JSON)
+    year: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+    thumb: Mapped[str | None] = mapped_column(String(1024))
+    user_rating: Mapped[float | None] = mapped_column(Float)
+    added_at: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    updated_at: Mapped[int | None] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    file_paths: Mapped[list | None] = mapped_column(JSON)
+    details_updated_at: Mapped[int | None] = mapped_column(BigInteger)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobRun(Base):
+    """One run of a job: what ran, why, when, how long, and what it found."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))          # running, ok, failed
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    error_class: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+OPEN_STATUSES = ("pending", "searching", "downloading", "processing", "downloaded", "failed",
+                 "awaiting_search", "awaiting_import", "warn")
+TERMINAL_STATUSES = ("available", "cancelled", "denied")
+STATUSES = OPEN_STATUSES + TERMINAL_STATUSES
+# Statuses in which the download pipeline is working on the book (a new request for it is a conflict).
+PROCESSING_STATUSES = ("searching", "downloading", "processing", "downloaded", "awaiting_search",
+                       "awaiting_import")
+
+
+class AudiobookRequest(Base):
+    """A request for an audiobook, moved through the pipeline until it is available."""
+
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_status", "status"), Index("ix_requests_user", "user"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(String(512))
+    author: Mapped[str | None] = mapped_column(String(512))
+    narrator: Mapped[str | None] = mapped_column(String(512))
+    asin: Mapped[str | None] = mapped_column(String(10), index=True)
+    status: Mapped[str] = mapped_column(String(32), default="pending")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    search_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    download_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    import_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    library_item_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("library_items.id", ondelete="SET NULL"), index=True)
+    match_reason: Mapped[str | None] = mapped_column(String(32))
+    match_score: Mapped[float | None] = mapped_column(Float)
+    match_details: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

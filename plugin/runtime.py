@@ -1,0 +1,199 @@
+"""The core's context: configuration, database, secrets and the Plex client factory.
+
+The CLI, the web app and the worker each build one Runtime; job bodies take it as
+their only argument so a test, a command and the scheduler call them alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from plugin import db, settings
+from plugin.models import StoredSetting, utcnow
+from plugin.plex_client import PlexClient
+from plugin.secrets_store import REDACTOR, Vault, load_or_create_key
+
+log = logging.getLogger(__name__)
+
+# Internal state kept in the settings table beside the admin's settings.
+STATE_MACHINE_ID = "state.machine_identifier"
+STATE_API_KEY_HASH = "state.api_key_hash"
+
+
+class NotConfigured(RuntimeError):
+    """A job needs configuration that is missing; ``fields`` says which."""
+
+    def __init__(self, fields: Mapping[str, str]):
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.fields.items()))
+
+
+def _client_identifier(data_dir: Path) -> str:
+    path = data_dir / "client_identifier"
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    value = f"plexbooks-{uuid.uuid4()}"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value + "\n")
+    try:
+        os.link(tmp, path)          # first writer wins when two processes start at once
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+class Runtime:
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self.environ = dict(os.environ if environ is None else environ)
+        boot = settings.resolve({}, self.environ)          # env-only settings
+        self.data_dir = Path(boot.data_dir).expanduser()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = boot.database_url or db.sqlite_url(self.data_dir)
+        self.engine = db.make_engine(self.database_url)
+        db.upgrade(self.engine)
+        self.sessions = db.make_sessionmaker(self.engine)
+        self.vault = Vault(load_or_create_key(self.data_dir, boot.secret_key))
+        self.client_identifier = _client_identifier(self.data_dir)
+        for name in ("plex_token", "api_key", "secret_key", "database_url"):
+            REDACTOR.add(boot.get(name))
+
+    def session(self):
+        return db.session_scope(self.sessions)
+
+    # -- settings -----------------------------------------------------------------------
+    def _stored(self) -> dict[str, Any]:
+        """Stored values, decrypted; legacy plain-text secrets are re-encrypted on read."""
+        values: dict[str, Any] = {}
+        with self.session() as s:
+            for row in s.scalars(select(StoredSetting)):
+                setting = settings.BY_NAME.get(row.key)
+                if setting is None or row.value is None:
+                    continue
+                raw = row.value
+                if setting.secret:
+                    raw, legacy = self.vault.decrypt(row.value)
+                    if legacy:
+                        row.value = self.vault.encrypt(raw)
+                        log.info("re-encrypted stored secret %s", row.key)
+                    REDACTOR.add(raw)
+                values[row.key] = setting.coerce(raw)
+        return values
+
+    def config(self) -> settings.Config:
+        return settings.resolve(self._stored(), self.environ)
+
+    def save_settings(self, values: Mapping[str, Any]) -> settings.Config:
+        """Validate and store settings (all or nothing). Raises SettingError per field."""
+        errors: dict[str, str] = {}
+        coerced: dict[str, Any] = {}
+        for name, raw in values.items():
+            setting = settings.BY_NAME.get(name)
+            if setting is None:
+                errors[name] = "unknown setting"
+            elif not setting.stored:
+                errors[name] = f"set by the environment ({setting.env}) only"
+            else:
+                try:
+                    coerced[name] = setting.coerce(raw)
+                except settings.SettingError as exc:
+                    errors.update(exc.fields)
+        if errors:
+            raise settings.SettingError(errors)
+        with self.session() as s:
+            for name, value in coerced.items():
+                setting = settings.BY_NAME[name]
+                text = None if value is None else (",".join(value) if setting.type == "list" else str(value))
+                if text is not None and setting.secret:
+                    REDACTOR.add(text)
+                    text = self.vault.encrypt(text)
+                row = s.get(StoredSetting, name)
+                if row is None:
+                    s.add(StoredSetting(key=name, value=text))
+                else:
+                    row.value, row.updated_at = text, utcnow()
+        return self.config()
+
+    def state(self, key: str) -> str | None:
+        with self.session() as s:
+            row = s.get(StoredSetting, key)
+            return row.value if row else None
+
+    def set_state(self, key: str, value: str | None, *, only_if_absent: bool = False) -> str | None:
+        """Store internal state; with ``only_if_absent`` the first writer wins and its value is returned."""
+        try:
+            with self.session() as s:
+                row = s.get(StoredSetting, key)
+                if row is None:
+                    s.add(StoredSetting(key=key, value=value))
+                elif not only_if_absent:
+                    row.value, row.updated_at = value, utcnow()
+                else:
+                    return row.value
+        except IntegrityError:
+            pass
+        return self.state(key)
+
+    # -- Plex -----------------------------------------------------------------------------
+    def plex(self, config: settings.Config | None = None) -> PlexClient:
+        """The system client. Raises NotConfigured when URL or token is missing."""
+        config = config or self.config()
+        missing = {name: "not configured" for name in ("plex_url", "plex_token") if not config[name]}
+        if missing:
+            raise NotConfigured(missing)
+        return PlexClient(config.plex_url, config.plex_token, client_identifier=self.client_identifier,
+                          timeout=config.plex_timeout, verify_tls=config.plex_verify_tls)
+
+    def library_sections(self, config: settings.Config | None = None) -> list[str]:
+        config = config or self.config()
+        if not config.plex_library:
+            raise NotConfigured({"plex_library": "no audiobook library chosen"})
+        return list(config.plex_library)
+
+    def machine_identifier(self) -> str | None:
+        return self.state(STATE_MACHINE_ID)
+
+    def remember_machine_identifier(self, machine_identifier: str) -> None:
+        """Stored on the first successful connection, whichever command made it."""
+        if machine_identifier and self.state(STATE_MACHINE_ID) != machine_identifier:
+            previous = self.state(STATE_MACHINE_ID)
+            if previous:
+                log.warning("Plex machineIdentifier changed from %s to %s", previous, machine_identifier)
+            self.set_state(STATE_MACHINE_ID, machine_identifier)
+
+    # -- API key --------------------------------------------------------------------------
+    def ensure_api_key(self) -> str | None:
+        """Make sure an API key exists. Returns a newly generated key (to show once), else None."""
+        if self.config().api_key or self.state(STATE_API_KEY_HASH):
+            return None
+        key = secrets.token_urlsafe(32)
+        winner = self.set_state(STATE_API_KEY_HASH, _hash_key(key), only_if_absent=True)
+        return key if winner == _hash_key(key) else None
+
+    def check_api_key(self, presented: str | None) -> bool:
+        if not presented:
+            return False
+        configured = self.config().api_key
+        if configured:
+            return hmac.compare_digest(presented.encode(), configured.encode())
+        stored = self.state(STATE_API_KEY_HASH)
+        return bool(stored) and hmac.compare_digest(_hash_key(presented), stored)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,112 @@
+"""Secrets at rest and in output: encryption, masking and log redaction.
+
+Tokens are encrypted with Fernet. The key comes from ``PLEXBOOKS_SECRET_KEY`` or from
+``<data_dir>/secret.key``, generated on first use with mode 0600. Values stored before
+encryption existed (plain text) still work: ``decrypt`` reports them as legacy so the
+caller re-encrypts them on first read.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+PREFIX = "enc:v1:"
+
+
+class SecretKeyError(RuntimeError):
+    """The secret key is missing, unreadable or not a Fernet key."""
+
+
+def load_or_create_key(data_dir: Path, env_key: str | None = None) -> bytes:
+    if env_key:
+        key = env_key.strip().encode()
+    else:
+        path = data_dir / "secret.key"
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                os.write(fd, Fernet.generate_key())
+            except BaseException:
+                os.close(fd)
+                path.unlink(missing_ok=True)
+                raise
+            os.close(fd)
+        key = path.read_bytes().strip()
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        raise SecretKeyError("the secret key is not a valid Fernet key (32 url-safe base64-encoded bytes)") from None
+    return key
+
+
+class Vault:
+    """Encrypts and decrypts stored secrets with one key."""
+
+    def __init__(self, key: bytes):
+        self._fernet = Fernet(key)
+
+    def encrypt(self, plain: str) -> str:
+        return PREFIX + self._fernet.encrypt(plain.encode()).decode()
+
+    def decrypt(self, stored: str) -> tuple[str, bool]:
+        """Return ``(plain, legacy)``; legacy is True for a value stored unencrypted."""
+        if not stored.startswith(PREFIX):
+            return stored, True
+        try:
+            return self._fernet.decrypt(stored[len(PREFIX):].encode()).decode(), False
+        except InvalidToken:
+            raise SecretKeyError("a stored secret cannot be decrypted with the current secret key") from None
+
+
+def mask(value: str | None) -> str | None:
+    return None if not value else "********"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces every registered secret, and any X-Plex-Token in a URL, in log records."""
+
+    _token_in_url = re.compile(r"(X-Plex-Token=)[^&\s'\"]+", re.IGNORECASE)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def redact(self, text: str) -> str:
+        text = self._token_in_url.sub(r"\1********", text)
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "********")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = self.redact(exc_text)
+        return True
+
+
+REDACTOR = RedactingFilter()
+
+
+def install_redaction() -> None:
+    """Attach the redacting filter to every handler of the root logger (idempotent)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if REDACTOR not in handler.filters:
+            handler.addFilter(REDACTOR)

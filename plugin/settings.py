@@ -1,0 +1,216 @@
+"""Every setting plexbooks has, declared once.
+
+The table below feeds environment parsing, validation, the config output (secrets
+masked), the settings stored in the database and the README's configuration table
+(``tests/test_docs.py`` fails when the README and this table disagree).
+
+Values are layered: the default, then what the admin saved in the database, then the
+environment, which wins so a container's configuration is always what it says.
+``data_dir`` and ``database_url`` can only come from the environment: they are needed to
+find the database in the first place.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be used; ``fields`` maps names to messages."""
+
+    def __init__(self, fields: Mapping[str, str]):
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.fields.items()))
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _parse_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")) or len(value) > 2048:
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if value <= 0:
+            raise ValueError("must be greater than zero")
+        return value
+    return parse
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a port number from 1 to 65535")
+    return value
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: str                      # "str", "int", "float", "bool", "list", "url"
+    default: Any
+    env: str
+    help: str
+    secret: bool = False
+    stored: bool = True            # may be saved in the database (settings page / API)
+    parse: Callable[[str], Any] = field(default=str, repr=False, compare=False)
+
+    def coerce(self, raw: Any) -> Any:
+        """Turn a raw value (env string, JSON value) into this setting's type."""
+        if raw is None:
+            return None
+        if self.type == "list" and isinstance(raw, (list, tuple)):
+            return [str(part).strip() for part in raw if str(part).strip()]
+        if self.type == "bool" and isinstance(raw, bool):
+            return raw
+        if self.type in ("int", "float") and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = str(raw)
+        if not isinstance(raw, str):
+            raise SettingError({self.name: f"expected a {self.type}"})
+        try:
+            return self.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingError({self.name: str(exc) or f"expected a {self.type}"}) from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "str", "./data", "PLEXBOOKS_DATA_DIR",
+            "Directory for the SQLite database, the secret key file and the Plex client identifier "
+            "(`/config` in the container).", stored=False),
+    Setting("database_url", "str", None, "DATABASE_URL",
+            "SQLAlchemy URL of another database, e.g. `postgresql+psycopg://user:pw@host/db`. "
+            "Default: SQLite in the data directory.", secret=True, stored=False),
+    Setting("secret_key", "str", None, "PLEXBOOKS_SECRET_KEY",
+            "Fernet key encrypting tokens at rest. Default: generated once into `<data_dir>/secret.key` (mode 0600).",
+            secret=True, stored=False),
+    Setting("plex_url", "url", None, "PLEXBOOKS_PLEX_URL",
+            "Base URL of the Plex Media Server, e.g. `http://192.168.1.10:32400`.", parse=_parse_url),
+    Setting("plex_token", "str", None, "PLEXBOOKS_PLEX_TOKEN",
+            "Plex token of the server owner (`X-Plex-Token`). Stored encrypted.", secret=True),
+    Setting("plex_library", "list", [], "PLEXBOOKS_PLEX_LIBRARY",
+            "Section key(s) of the audiobook library; comma-separated for several.", parse=_parse_list),
+    Setting("plex_verify_tls", "bool", True, "PLEXBOOKS_PLEX_VERIFY_TLS",
+            "Verify the Plex server's TLS certificate for https URLs.", parse=_parse_bool),
+    Setting("plex_timeout", "float", 30.0, "PLEXBOOKS_PLEX_TIMEOUT",
+            "Seconds to wait for Plex before a request counts as failed.", parse=_positive(float)),
+    Setting("api_key", "str", None, "PLEXBOOKS_API_KEY",
+            "Admin API key for `/api/v1` (`X-Api-Key` header). Default: generated at first start, "
+            "stored as a hash and shown once in the log.", secret=True, stored=False),
+    Setting("host", "str", "127.0.0.1", "PLEXBOOKS_HOST",
+            "Address the web server binds (`0.0.0.0` in the container).", stored=False),
+    Setting("port", "int", 8787, "PLEXBOOKS_PORT", "Port of the web server.", stored=False, parse=_port),
+    Setting("web_workers", "int", 2, "PLEXBOOKS_WEB_WORKERS",
+            "Gunicorn worker processes of `plexbooks serve`.", stored=False, parse=_positive(int)),
+    Setting("scan_page_size", "int", 1000, "PLEXBOOKS_SCAN_PAGE_SIZE",
+            "Albums fetched per Plex request during a scan.", parse=_positive(int)),
+    Setting("scan_details_limit", "int", 2000, "PLEXBOOKS_SCAN_DETAILS_LIMIT",
+            "Albums whose tracks (file paths, durations) a scan fetches at most per run; the rest "
+            "follow in later runs. 0 turns track fetching off.", parse=int),
+    Setting("recent_overlap_minutes", "int", 10, "PLEXBOOKS_RECENT_OVERLAP_MINUTES",
+            "The recently-added poll re-reads albums added this long before the newest one already mirrored.",
+            parse=int),
+    Setting("allow_plex_deletion", "bool", False, "PLEXBOOKS_ALLOW_PLEX_DELETION",
+            "Deleting a request with `delete_from_plex` also deletes the Plex item (Plex must allow media deletion).",
+            parse=_parse_bool),
+    Setting("log_level", "str", "INFO", "PLEXBOOKS_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.",
+            stored=False, parse=_log_level),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+BY_ENV: dict[str, Setting] = {s.env: s for s in SETTINGS}
+MASK = "********"
+
+
+class Config(Mapping[str, Any]):
+    """Resolved settings with where each value came from (default, database, env)."""
+
+    def __init__(self, values: dict[str, Any], sources: dict[str, str]):
+        self._values = values
+        self.sources = sources
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def public(self) -> dict[str, dict[str, Any]]:
+        """The config output: every setting with its source; secrets masked."""
+        out: dict[str, dict[str, Any]] = {}
+        for setting in SETTINGS:
+            value = self._values.get(setting.name)
+            if setting.secret:
+                value = MASK if value else None
+            out[setting.name] = {"value": value, "source": self.sources.get(setting.name, "default"),
+                                 "env": setting.env, "secret": setting.secret}
+        return out
+
+
+def resolve(stored: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Layer defaults, stored values and the environment; raise SettingError listing every bad field."""
+    environ = os.environ if environ is None else environ
+    stored = stored or {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for setting in SETTINGS:
+        values[setting.name] = setting.default
+        sources[setting.name] = "default"
+        if setting.stored and stored.get(setting.name) is not None:
+            try:
+                values[setting.name] = setting.coerce(stored[setting.name])
+                sources[setting.name] = "database"
+            except SettingError as exc:
+                errors.update(exc.fields)
+        raw = environ.get(setting.env)
+        if raw is not None and raw != "":
+            try:
+                values[setting.name] = setting.coerce(raw)
+                sources[setting.name] = "env"
+            except SettingError as exc:
+                errors[setting.name] = f"{setting.env}: {exc.fields[setting.name]}"
+    if errors:
+        raise SettingError(errors)
+    return Config(values, sources)
+
+
+def readme_table() -> str:
+    """The configuration table as Markdown, for the README."""
+    rows = ["| Setting | Environment variable | Default | Description |", "| --- | --- | --- | --- |"]
+    for s in SETTINGS:
+        default = "—" if s.default in (None, []) else f"`{s.default}`"
+        flags = " *(secret)*" if s.secret else ""
+        rows.append(f"| `{s.name}` | `{s.env}` | {default} | {s.help}{flags} |")
+    return "\n".join(rows)

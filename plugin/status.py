@@ -1,0 +1,89 @@
+"""What the status API and `plexbooks status` report: Plex reachability, configuration,
+the last runs of each job and the counts of the mirror and the requests."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from plugin.models import AudiobookRequest, JobRun, LibraryItem
+from plugin.plex_client import PlexError
+from plugin.runtime import NotConfigured, Runtime
+
+_PLEX_CHECK_TTL = 30.0
+_cache: dict[str, Any] = {}
+_cache_lock = threading.Lock()
+
+
+def plex_reachability(runtime: Runtime, *, fresh: bool = False) -> dict[str, Any]:
+    """Ask Plex who it is, at most every 30 s; the answer says why when it is not reachable."""
+    config = runtime.config()
+    cache_key = f"{config.plex_url}|{hash(config.plex_token)}"
+    with _cache_lock:
+        cached = _cache.get(cache_key)
+        if cached and not fresh and time.monotonic() - cached[0] < _PLEX_CHECK_TTL:
+            return cached[1]
+    try:
+        client = runtime.plex(config)
+        client.timeout = min(client.timeout, 5.0)
+        info = client.server_info()
+        runtime.remember_machine_identifier(info.machine_identifier)
+        result = {"reachable": True, **info.as_dict()}
+    except NotConfigured as exc:
+        result = {"reachable": False, "error_class": "not_configured", "error": str(exc)}
+    except PlexError as exc:
+        result = {"reachable": False, "error_class": exc.code, "error": str(exc)}
+    result["checked_at"] = time.time()
+    with _cache_lock:
+        _cache.clear()
+        _cache[cache_key] = (time.monotonic(), result)
+    return result
+
+
+def run_dict(run: JobRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {"id": run.id, "job": run.job, "trigger": run.trigger, "status": run.status,
+            "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
+            "duration_s": run.duration_s, "summary": run.summary, "error_class": run.error_class,
+            "error": run.error}
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def last_run(runtime: Runtime, job: str, *, finished: bool = False) -> JobRun | None:
+    with runtime.session() as s:
+        query = select(JobRun).where(JobRun.job == job)
+        if finished:
+            query = query.where(JobRun.status != "running")
+        return s.scalars(query.order_by(JobRun.id.desc()).limit(1)).first()
+
+
+def counts(runtime: Runtime) -> dict[str, Any]:
+    with runtime.session() as s:
+        items = s.scalar(select(func.count()).select_from(LibraryItem))
+        with_asin = s.scalar(select(func.count()).select_from(LibraryItem).where(LibraryItem.asin.is_not(None)))
+        by_status = dict(s.execute(select(AudiobookRequest.status, func.count())
+                                   .group_by(AudiobookRequest.status)).all())
+    return {"library_items": items, "library_items_with_asin": with_asin,
+            "requests": sum(by_status.values()), "requests_by_status": by_status}
+
+
+def status(runtime: Runtime) -> dict[str, Any]:
+    config = runtime.config()
+    scan = last_run(runtime, "full_scan", finished=True)
+    poll = last_run(runtime, "recently_added", finished=True)
+    return {
+        "plex": plex_reachability(runtime),
+        "configured": {"plex_url": bool(config.plex_url), "plex_token": bool(config.plex_token),
+                       "library": list(config.plex_library)},
+        "library_configured": bool(config.plex_library),
+        "machine_identifier": runtime.machine_identifier(),
+        "last_scan": run_dict(scan),
+        "last_recent_poll": run_dict(poll),
+        "counts": counts(runtime),
+    }

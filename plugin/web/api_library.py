@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import func, or_, select
+
+from plugin.models import LibraryItem
+from plugin.status import iso
+from plugin.web.auth import require_api_key
+from plugin.web.errors import ApiError
+from plugin.web.validation import listing, page_args, str_arg
+
+bp = Blueprint("api_library", __name__, url_prefix="/api/v1")
+require_api_key(bp)
+
+
+def item_dict(item: LibraryItem) -> dict[str, Any]:
+    return {
+        "id": item.id, "rating_key": item.rating_key, "guid": item.guid, "section_key": item.section_key,
+        "title": item.title, "author": item.author, "narrator": item.narrator, "asin": item.asin,
+        "asin_source": item.asin_source, "external_guids": item.external_guids or [], "year": item.year,
+        "duration_ms": item.duration_ms, "duration": item.duration_ms, "file_paths": item.file_paths or [],
+        "summary": item.summary, "thumb": item.thumb, "user_rating": item.user_rating,
+        "added_at": item.added_at, "updated_at": item.updated_at,
+        "first_seen_at": iso(item.first_seen_at), "last_seen_at": iso(item.last_seen_at),
+    }
+
+
+@bp.get("/library")
+def list_library():
+    limit, offset = page_args()
+    q = str_arg("q")
+    runtime = current_app.extensions["plexbooks"]
+    query = select(LibraryItem)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(LibraryItem.title.ilike(like), LibraryItem.author.ilike(like),
+                                LibraryItem.narrator.ilike(like), LibraryItem.asin == q.upper()))
+    with runtime.session() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery()))
+        rows = s.scalars(query.order_by(LibraryItem.added_at.desc(), LibraryItem.id.desc())
+                         .limit(limit).offset(offset)).all()
+        return jsonify(listing([item_dict(r) for r in rows], total, limit, offset))
+
+
+@bp.get("/library/<rating_key>")
+def get_item(rating_key: str):
+    runtime = current_app.extensions["plexbooks"]
+    if len(rating_key) > 64:
+        raise ApiError(404, "not_found", "no library item with that ratingKey")
+    with runtime.session() as s:
+        item = s.scalars(select(LibraryItem).where(LibraryItem.rating_key == rating_key)).first()
+        if item is None:
+            raise ApiError(404, "not_found", f"no library item with ratingKey {rating_key}")
+        return jsonify(item_dict(item))

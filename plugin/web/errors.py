@@ -1,0 +1,66 @@
+"""The one mapping from failures to the JSON error shape:
+``{"error": {"code": ..., "message": ..., "fields": {...}}}`` with the matching status."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from plugin.plex_client import PlexError, PlexUnauthorized
+from plugin.runtime import NotConfigured
+from plugin.secrets_store import REDACTOR
+from plugin.settings import SettingError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                 **extra: Any):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields, self.extra = status, code, message, fields, extra
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   **extra: Any):
+    body: dict[str, Any] = {"code": code, "message": REDACTOR.redact(message)}
+    if fields:
+        body["fields"] = {k: REDACTOR.redact(str(v)) for k, v in fields.items()}
+    body.update(extra)
+    return jsonify({"error": body}), status
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.fields, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, _snake(exc.name), exc.description or exc.name)
+
+    @app.errorhandler(SettingError)
+    def _setting_error(exc: SettingError):
+        return error_response(422, "invalid_settings", "some settings are not valid", exc.fields)
+
+    @app.errorhandler(NotConfigured)
+    def _not_configured(exc: NotConfigured):
+        return error_response(409, "not_configured", "plexbooks is not configured for this yet", exc.fields)
+
+    @app.errorhandler(PlexError)
+    def _plex_error(exc: PlexError):
+        # The token plexbooks holds was refused: that is Plex's answer, not the caller's fault.
+        status = 502 if isinstance(exc, PlexUnauthorized) or not exc.retryable else 503
+        return error_response(status, exc.code, str(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "an internal error occurred; see the log")

@@ -1,0 +1,38 @@
+"""`plexbooks serve`: the Flask app under gunicorn."""
+from __future__ import annotations
+
+import logging
+
+from gunicorn.app.base import BaseApplication
+
+from plugin.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict, runtime: Runtime):
+        self.options = options
+        self.runtime = runtime
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from plugin.web import create_app
+        return create_app(Runtime(self.runtime.environ))
+
+
+def serve(runtime: Runtime) -> int:
+    config = runtime.config()
+    generated = runtime.ensure_api_key()   # before forking, so workers do not race to generate one
+    if generated:
+        log.warning("Generated the admin API key (shown once, store it now): %s", generated)
+    runtime.dispose()
+    options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers, "timeout": 60,
+               "accesslog": None, "loglevel": config.log_level.lower()}
+    log.info("plexbooks web listening on http://%s:%s", config.host, config.port)
+    _Gunicorn(options, runtime).run()
+    return 0
