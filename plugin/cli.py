@@ -134,6 +134,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_runtime())
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from plugin.worker import main as worker_main
+    return worker_main(_runtime())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Web and worker together, for the container: the worker is a child process."""
+    import subprocess
+    from plugin.web.server import serve
+    runtime = _runtime()
+    worker = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
+    try:
+        return serve(runtime)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from plugin.simulator.server import main as simulate_main
     return simulate_main(args.rest)
@@ -188,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the web app under gunicorn")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the worker: inbox, websocket listener, scheduled jobs")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("run", help="web and worker together (the container's command)")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("simulate", help="run the simulated Plex server", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

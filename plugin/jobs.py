@@ -39,21 +39,37 @@ class JobFailed(RuntimeError):
         self.summary = summary or {}
 
 
-def start_run(runtime: Runtime, job: str, trigger: str) -> int:
-    """Record a new running run; refuse when one of the same job is already in progress."""
+def start_run(runtime: Runtime, job: str, trigger: str, *, status: str = "running") -> int:
+    """Record a new run (running, or queued for the worker); refuse when one of the same
+    job is already queued or in progress."""
     now = utcnow()
     with runtime.session() as s:
-        running = s.scalars(select(JobRun).where(JobRun.job == job, JobRun.status == "running")).all()
+        running = s.scalars(select(JobRun).where(JobRun.job == job,
+                                                 JobRun.status.in_(("running", "queued")))).all()
         for run in running:
             started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=now.tzinfo)
             if now - started < STALE_AFTER:
                 raise JobAlreadyRunning(job, run.id)
             run.status, run.finished_at = "failed", now
             run.error_class, run.error = "abandoned", "the process running it stopped before it finished"
-        run = JobRun(job=job, trigger=trigger, status="running", started_at=now)
+        run = JobRun(job=job, trigger=trigger, status=status, started_at=now)
         s.add(run)
         s.flush()
         return run.id
+
+
+def queue_run(runtime: Runtime, job: str, trigger: str = "api") -> int:
+    """Ask the worker to run a job now (the web process never runs jobs itself)."""
+    return start_run(runtime, job, trigger, status="queued")
+
+
+def claim_queued(runtime: Runtime) -> list[tuple[int, str]]:
+    """Queued runs, marked running, for the worker to execute."""
+    with runtime.session() as s:
+        queued = s.scalars(select(JobRun).where(JobRun.status == "queued").order_by(JobRun.id)).all()
+        for run in queued:
+            run.status, run.started_at = "running", utcnow()
+        return [(run.id, run.job) for run in queued]
 
 
 def finish_run(runtime: Runtime, run_id: int, summary: dict[str, Any], *, error_class: str | None = None,

@@ -8,10 +8,11 @@ status), so a request is transitioned at most once however many paths see the bo
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
 from plugin.matcher import Decision, ItemSide, MatchIndex, RequestIndex, RequestSide
@@ -123,3 +124,34 @@ def on_items_removed(conn: Connection, item_ids: list[int], now: datetime) -> in
                               .values(status="downloaded", library_item_id=None, completed_at=None,
                                       updated_at=now)).rowcount or 0
     return moved
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_COMMON = {"the", "and", "of", "a", "an", "in", "to", "for", "on", "book", "novel", "unabridged", "abridged",
+           "edition", "volume", "vol", "part", "series"}
+
+
+def _probe_words(title: str, count: int = 3) -> list[str]:
+    words = {w for w in _WORD.findall(title.lower()) if len(w) > 2 and w not in _COMMON}
+    return sorted(words, key=len, reverse=True)[:count]
+
+
+def library_candidates(conn: Connection, request: RequestSide, limit: int = 2000) -> list[ItemSide]:
+    """Items that could match a request: its ASIN, or a significant title word in common.
+
+    A fuzzy match needs a high title score, so a true match always shares one of the
+    request's longest words; this keeps one request from scanning the whole mirror.
+    """
+    conditions = [T.c.title.ilike(f"%{w}%") for w in _probe_words(request.title)]
+    if request.asin:
+        conditions.append(T.c.asin == request.asin.upper())
+    if not conditions:
+        conditions.append(T.c.title.ilike(request.title.strip()))
+    rows = conn.execute(select(*ITEM_COLUMNS).where(or_(*conditions)).limit(limit)).all()
+    return [item_side(r) for r in rows]
+
+
+def match_one(conn: Connection, request: RequestSide, *, limit: int = 5) -> tuple[Decision | None, list[Decision]]:
+    """The best accepted match for one request and its best candidates (near misses included)."""
+    index = MatchIndex(library_candidates(conn, request))
+    return index.best_match(request), index.candidates(request, limit=limit)

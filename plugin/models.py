@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -111,3 +111,38 @@ class AudiobookRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InboxEvent(Base):
+    """A durable real-time event (webhook or websocket) waiting to be, or already, processed.
+
+    ``dedupe_key`` names the album an event is about when that is known on arrival; a
+    unique index over pending events makes a burst for one album (one event per track,
+    replays) coalesce into a single row.
+    """
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (
+        Index("ix_inbox_status_due", "status", "next_attempt_at"),
+        Index("ux_inbox_pending_dedupe", "dedupe_key", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))              # webhook, websocket
+    event: Mapped[str] = mapped_column(String(32))               # library.new, timeline.created, timeline.deleted
+    section_key: Mapped[str | None] = mapped_column(String(64))
+    item_type: Mapped[str] = mapped_column(String(16))           # album, track, artist
+    rating_key: Mapped[str] = mapped_column(String(64))
+    parent_rating_key: Mapped[str | None] = mapped_column(String(64))
+    dedupe_key: Mapped[str] = mapped_column(String(96))
+    title: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default="pending")   # pending, processing, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    coalesced: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[dict | None] = mapped_column(JSON)

@@ -382,6 +382,13 @@ class PlexClient:
                            f"albums of artist {artist_rating_key}")
         return [AlbumRecord.from_element(a) for a in root if a.attrib.get("type") == "album"]
 
+    # -- notifications ----------------------------------------------------------------------
+    def notifications_endpoint(self) -> tuple[str, dict[str, str]]:
+        """Websocket URL and headers for ``/:/websockets/notifications``; the token goes in a
+        header so it never appears in a URL that might be logged."""
+        ws_url = "ws" + self.url[len("http"):] + "/:/websockets/notifications"
+        return ws_url, dict(self._identity, **{"X-Plex-Token": self._token})
+
     # -- actions ----------------------------------------------------------------------
     def refresh(self, section_key: str, path: str | None = None) -> None:
         from urllib.parse import quote_plus

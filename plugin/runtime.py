@@ -173,6 +173,21 @@ class Runtime:
                 log.warning("Plex machineIdentifier changed from %s to %s", previous, machine_identifier)
             self.set_state(STATE_MACHINE_ID, machine_identifier)
 
+    # -- webhooks -------------------------------------------------------------------------
+    def webhook_secret(self) -> str:
+        """The configured secret, or one generated once and stored encrypted (first writer wins)."""
+        config = self.config()
+        if config.webhook_secret:
+            return config.webhook_secret
+        self.set_state("webhook_secret", self.vault.encrypt(secrets.token_urlsafe(24)), only_if_absent=True)
+        return self.config().webhook_secret
+
+    def webhook_url(self) -> str:
+        """The full URL to paste into Plex (Settings > Webhooks)."""
+        config = self.config()
+        base = config.public_url or f"http://{config.host}:{config.port}"
+        return f"{base.rstrip('/')}/webhooks/plex/{self.webhook_secret()}"
+
     # -- API key --------------------------------------------------------------------------
     def ensure_api_key(self) -> str | None:
         """Make sure an API key exists. Returns a newly generated key (to show once), else None."""

@@ -77,8 +77,22 @@ def status(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config()
     scan = last_run(runtime, "full_scan", finished=True)
     poll = last_run(runtime, "recently_added", finished=True)
+    from plugin.inbox import depth
+    from plugin.worker import worker_state
+    worker = worker_state(runtime)
+    inbox = depth(runtime)
+    webhook = {"url": runtime.webhook_url(), "last_received_at": inbox.pop("last_webhook_at")}
+    if webhook["last_received_at"] is None:
+        webhook["hint"] = ("no webhook has arrived yet: add the URL in Plex (Settings > Webhooks); webhooks need "
+                           "Plex Pass on the server owner's account and the server's push notifications on. "
+                           "Without them the websocket listener and the recently-added poll still find new books.")
     return {
         "plex": plex_reachability(runtime),
+        "webhook": webhook,
+        "inbox": inbox,
+        "websocket": (worker or {}).get("websocket", {"connected": False}),
+        "worker": {"alive": bool(worker and worker.get("alive")), "pid": (worker or {}).get("pid"),
+                   "heartbeat_at": (worker or {}).get("heartbeat_at")},
         "configured": {"plex_url": bool(config.plex_url), "plex_token": bool(config.plex_token),
                        "library": list(config.plex_library)},
         "library_configured": bool(config.plex_library),

@@ -26,17 +26,10 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     from plugin.web import errors
     errors.register(app)
 
-    from plugin.web import api_library, api_requests, api_status, health
-    app.register_blueprint(health.bp)
-    app.register_blueprint(api_status.bp)
-    app.register_blueprint(api_library.bp)
-    app.register_blueprint(api_requests.bp)
-    try:
-        from webhooks import bp as webhooks_bp
-    except ImportError:  # pragma: no cover - the package ships with plexbooks
-        webhooks_bp = None
-    if webhooks_bp is not None:
-        app.register_blueprint(webhooks_bp)
+    from plugin.web import api_jobs, api_library, api_requests, api_status, health
+    from webhooks import bp as webhooks_bp
+    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, webhooks_bp):
+        app.register_blueprint(blueprint)
     return app
 
 

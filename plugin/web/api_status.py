@@ -19,7 +19,7 @@ def get_status():
 def get_config():
     runtime = current_app.extensions["plexbooks"]
     return jsonify({"settings": runtime.config().public(), "client_identifier": runtime.client_identifier,
-                    "machine_identifier": runtime.machine_identifier()})
+                    "machine_identifier": runtime.machine_identifier(), "webhook_url": runtime.webhook_url()})
 
 
 @bp.route("/config", methods=["PUT", "PATCH"])

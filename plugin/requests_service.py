@@ -1,0 +1,147 @@
+"""Creating, changing and deleting requests: the rules, apart from HTTP.
+
+Creation refuses what would be wasted work — a book already in the library, one the
+pipeline is already fetching, a repeat by the same user — and says which record conflicts.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.engine import Connection
+
+from plugin import lifecycle
+from plugin.matcher import ItemSide, RequestSide, explain
+from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
+from plugin.plex_client import PlexError
+from plugin.runtime import Runtime
+
+log = logging.getLogger(__name__)
+R = AudiobookRequest.__table__
+T = LibraryItem.__table__
+
+
+@dataclass
+class Conflict(Exception):
+    reason: str                      # already_available, being_processed, duplicate_request
+    message: str
+    record_type: str                 # library_item or request
+    record_id: int
+    match: dict[str, Any] | None = None
+
+
+def _same_book(a: RequestSide, other: Any) -> bool:
+    if a.asin and other.asin:
+        return a.asin.upper() == other.asin.upper()
+    return explain(a, ItemSide(title=other.title, author=other.author, narrator=other.narrator,
+                               asin=other.asin)).match
+
+
+def check_conflicts(conn: Connection, request: RequestSide, user: str | None) -> None:
+    """Raise Conflict when the new request should not be created."""
+    best, _ = lifecycle.match_one(conn, request, limit=1)
+    if best is not None:
+        raise Conflict("already_available", "this book is already in the Plex library", "library_item",
+                       best.item_key, best.as_dict())
+    probes = [R.c.title.ilike(f"%{w}%") for w in lifecycle._probe_words(request.title)]
+    if request.asin:
+        probes.append(R.c.asin == request.asin)
+    if not probes:
+        return
+    others = conn.execute(select(R.c.id, R.c.user, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.status)
+                          .where(or_(*probes), R.c.status.in_(OPEN_STATUSES)).limit(500)).all()
+    for other in others:
+        if user is not None and other.user == user and _same_book(request, other):
+            raise Conflict("duplicate_request", "you have already requested this book", "request", other.id)
+    for other in others:
+        if other.status in PROCESSING_STATUSES and _same_book(request, other):
+            raise Conflict("being_processed", "this book is already being fetched for another request",
+                           "request", other.id)
+
+
+def create(runtime: Runtime, fields: dict[str, Any]) -> int:
+    side = RequestSide(title=fields["title"], author=fields.get("author"), narrator=fields.get("narrator"),
+                       asin=fields.get("asin"))
+    now = utcnow()
+    with runtime.engine.begin() as conn:
+        if fields.get("status", "pending") in OPEN_STATUSES:
+            check_conflicts(conn, side, fields.get("user"))
+        values = {"title": side.title, "author": side.author, "narrator": side.narrator, "asin": side.asin,
+                  "user": fields.get("user"), "status": fields.get("status", "pending"), "search_attempts": 0,
+                  "download_attempts": 0, "import_attempts": 0, "created_at": now, "updated_at": now}
+        if values["status"] == "available":
+            values["completed_at"] = now
+        return conn.execute(R.insert().values(**values)).inserted_primary_key[0]
+
+
+def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
+    """Apply pipeline changes; a request moved to an open status is matched at once."""
+    now = utcnow()
+    with runtime.engine.begin() as conn:
+        row = conn.execute(select(R).where(R.c.id == request_id)).first()
+        if row is None:
+            return False
+        values = dict(changes, updated_at=now)
+        if changes.get("status") == "available" and row.status != "available":
+            values["completed_at"] = now
+        elif "status" in changes and changes["status"] != "available":
+            values.update(completed_at=None, library_item_id=None, match_reason=None, match_score=None,
+                          match_details=None)
+        conn.execute(R.update().where(R.c.id == request_id).values(**values))
+        status = changes.get("status", row.status)
+        if status in OPEN_STATUSES:
+            side = lifecycle.request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
+            best, _ = lifecycle.match_one(conn, side, limit=1)
+            if best is not None:
+                current = conn.execute(select(R.c.id, R.c.title, R.c.status).where(R.c.id == request_id)).first()
+                lifecycle.complete(conn, current, best, now)
+    return True
+
+
+def delete(runtime: Runtime, request_id: int, *, delete_from_plex: bool) -> dict[str, Any] | None:
+    """Delete a request; optionally the Plex item too. Plex failures never block the deletion."""
+    with runtime.engine.connect() as conn:
+        row = conn.execute(select(R.c.id, R.c.library_item_id, T.c.rating_key)
+                           .select_from(R.outerjoin(T, T.c.id == R.c.library_item_id))
+                           .where(R.c.id == request_id)).first()
+    if row is None:
+        return None
+    plex: dict[str, Any] = {"requested": delete_from_plex, "deleted": False}
+    if delete_from_plex:
+        config = runtime.config()
+        if not config.allow_plex_deletion:
+            plex["skipped"] = "deleting from Plex is turned off (allow_plex_deletion)"
+        elif row.rating_key is None:
+            plex["skipped"] = "the request is not linked to a library item"
+        else:
+            try:
+                existed = runtime.plex(config).delete_item(row.rating_key)
+                plex["deleted"] = existed
+                if not existed:
+                    plex["note"] = "the item was already gone from Plex"
+            except PlexError as exc:
+                log.warning("could not delete Plex item %s for request %s: %s", row.rating_key, request_id, exc)
+                plex["error"] = {"code": exc.code, "message": str(exc)}
+    with runtime.engine.begin() as conn:
+        conn.execute(R.delete().where(R.c.id == request_id))
+    return plex
+
+
+def candidates(runtime: Runtime, request_id: int, limit: int = 5) -> list[dict[str, Any]] | None:
+    with runtime.engine.connect() as conn:
+        row = conn.execute(select(R).where(R.c.id == request_id)).first()
+        if row is None:
+            return None
+        _, near = lifecycle.match_one(conn, lifecycle.request_side(row), limit=limit)
+        titles = {}
+        ids = [d.item_key for d in near]
+        if ids:
+            titles = {r.id: r for r in conn.execute(select(T.c.id, T.c.rating_key, T.c.guid, T.c.title, T.c.author)
+                                                    .where(T.c.id.in_(ids)))}
+    out = []
+    for decision in near:
+        item = titles.get(decision.item_key)
+        out.append({"library_item": dict(item._mapping) if item else None, **decision.as_dict()})
+    return out

@@ -1,0 +1,184 @@
+"""The one worker process: inbox processing, the websocket listener and the scheduled jobs.
+
+Only the holder of the leader lock acts; a second worker waits. Jobs run one at a time on
+their own thread so a six-hour full scan never holds up real-time events.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+import schedule
+from sqlalchemy import select
+
+from plugin import inbox, jobs, sync
+from plugin.leader import LeaderLock
+from plugin.models import JobRun
+from plugin.notifications import NotificationListener
+from plugin.runtime import NotConfigured, Runtime
+
+log = logging.getLogger(__name__)
+STATE_WORKER = "state.worker"
+HEARTBEAT_S = 5.0
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {sync.FULL_SCAN: sync.full_scan,
+                                                   sync.RECENTLY_ADDED: sync.recent_poll}
+
+
+class Worker:
+    def __init__(self, runtime: Runtime, *, tick: float = 0.2):
+        self.runtime = runtime
+        self.tick = tick
+        self.stop_event = threading.Event()
+        self.lock = LeaderLock(runtime.engine, runtime.data_dir)
+        self.scheduler = schedule.Scheduler()
+        self.processor = inbox.InboxProcessor(runtime)
+        self.listener: NotificationListener | None = None
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job")
+        self.current: dict[str, Future] = {}
+        self._intervals: tuple[float, float] | None = None
+        self._started = time.time()
+        self._last_heartbeat = 0.0
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def run(self) -> int:
+        if not self.lock.acquire(self.stop_event.is_set):
+            return 0
+        log.info("worker: running (pid %s, %s lock)", os.getpid(), self.lock.kind)
+        try:
+            for job in JOBS:
+                jobs.mark_interrupted(self.runtime, job)
+            recovered = inbox.recover(self.runtime)
+            if recovered:
+                log.info("worker: %s interrupted inbox events will be processed again", recovered)
+            self._start_listener()
+            self._schedule(initial=True)
+            while not self.stop_event.is_set():
+                self.step()
+                if not self.lock.still_held():
+                    log.error("worker: lost the leader lock; stopping")
+                    return 1
+                self.stop_event.wait(self.tick)
+        finally:
+            self._shutdown()
+        return 0
+
+    def stop(self, *_args: Any) -> None:
+        self.stop_event.set()
+
+    def _shutdown(self) -> None:
+        if self.listener:
+            self.listener.stop()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self._write_state(stopped=True)
+        self.lock.release()
+
+    # -- one turn of the loop -----------------------------------------------------------
+    def step(self) -> None:
+        try:
+            while self.processor.run_once():
+                if self.stop_event.is_set():
+                    break
+        except NotConfigured:
+            pass
+        except Exception:  # noqa: BLE001 - the loop must survive anything
+            log.exception("worker: inbox processing failed")
+        try:
+            self.scheduler.run_pending()
+            for run_id, job in jobs.claim_queued(self.runtime):
+                self._submit(job, trigger="api", run_id=run_id)
+        except Exception:  # noqa: BLE001
+            log.exception("worker: scheduling failed")
+        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
+            self._last_heartbeat = time.monotonic()
+            self._schedule()
+            self._write_state()
+
+    def _submit(self, job: str, *, trigger: str, run_id: int | None = None) -> None:
+        future = self.current.get(job)
+        if future is not None and not future.done() and run_id is None:
+            return
+        self.current[job] = self.executor.submit(self._run_job, job, trigger, run_id)
+
+    def _run_job(self, job: str, trigger: str, run_id: int | None) -> None:
+        try:
+            JOBS[job](self.runtime, trigger=trigger, run_id=run_id)
+        except jobs.JobAlreadyRunning as exc:
+            log.info("worker: %s", exc)
+        except Exception:  # noqa: BLE001
+            log.exception("worker: %s crashed", job)
+
+    # -- schedule -----------------------------------------------------------------------
+    def _schedule(self, initial: bool = False) -> None:
+        try:
+            config = self.runtime.config()
+        except Exception:  # noqa: BLE001
+            return
+        intervals = (config.poll_interval_minutes, config.full_scan_interval_hours)
+        if intervals == self._intervals:
+            return
+        self._intervals = intervals
+        self.scheduler.clear()
+        self.scheduler.every(intervals[0]).minutes.do(self._submit, sync.RECENTLY_ADDED, trigger="schedule")
+        self.scheduler.every(intervals[1]).hours.do(self._submit, sync.FULL_SCAN, trigger="schedule")
+        log.info("worker: recently-added poll every %s min, full scan every %s h", *intervals)
+        if initial:
+            # Catch up at start: a first full scan if none ever succeeded, else a poll.
+            with self.runtime.session() as s:
+                scanned = s.scalar(select(JobRun.id).where(JobRun.job == sync.FULL_SCAN, JobRun.status == "ok")
+                                   .limit(1))
+            self._submit(sync.RECENTLY_ADDED if scanned else sync.FULL_SCAN, trigger="startup")
+
+    def next_runs(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for entry in self.scheduler.get_jobs():
+            name = entry.job_func.args[0]
+            out[name] = entry.next_run.astimezone().isoformat() if entry.next_run else None
+        return out
+
+    # -- websocket ----------------------------------------------------------------------
+    def _start_listener(self) -> None:
+        try:
+            enabled = self.runtime.config().websocket_enabled
+        except Exception:  # noqa: BLE001
+            enabled = False
+        if enabled:
+            self.listener = NotificationListener(self.runtime)
+            self.listener.start()
+
+    # -- state for the status API (the web process reads it) ------------------------------
+    def _write_state(self, stopped: bool = False) -> None:
+        state = {
+            "pid": os.getpid(), "host": socket.gethostname(), "started_at": self._started,
+            "heartbeat_at": time.time(), "stopped": stopped, "lock": self.lock.kind,
+            "websocket": dict(self.listener.state) if self.listener else {"connected": False, "enabled": False},
+            "next_runs": self.next_runs(),
+            "intervals": {"poll_interval_minutes": (self._intervals or (None, None))[0],
+                          "full_scan_interval_hours": (self._intervals or (None, None))[1]},
+        }
+        try:
+            self.runtime.set_state(STATE_WORKER, json.dumps(state))
+        except Exception:  # noqa: BLE001
+            log.exception("worker: could not record its state")
+
+
+def worker_state(runtime: Runtime) -> dict[str, Any] | None:
+    raw = runtime.state(STATE_WORKER)
+    if not raw:
+        return None
+    state = json.loads(raw)
+    state["alive"] = not state.get("stopped") and time.time() - state.get("heartbeat_at", 0) < 3 * HEARTBEAT_S
+    return state
+
+
+def main(runtime: Runtime) -> int:
+    worker = Worker(runtime)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    return worker.run()
