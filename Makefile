@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(PY) -m plugin.demo
 
 test: $(STAMP)
+	scripts/ensure-postgres.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

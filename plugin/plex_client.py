@@ -329,7 +329,8 @@ class PlexClient:
         if sort:
             params["sort"] = sort
         if added_since is not None:
-            params["addedAt>>"] = int(added_since)
+            # Plex's ">>=" means "after"; one second less makes the cutoff itself included.
+            params["addedAt>>"] = int(added_since) - 1
         offset = 0
         while True:
             page = self._album_page(section_key, params, offset, page_size)

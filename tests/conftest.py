@@ -92,3 +92,15 @@ def api(client):
             return call
 
     return Api()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from tests import postgres
+    yield from postgres.server()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    from tests.postgres import new_database
+    return new_database(postgres_server)

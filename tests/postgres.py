@@ -1,0 +1,84 @@
+"""A throw-away PostgreSQL server on loopback for the tests that need one.
+
+Uses PLEXBOOKS_TEST_DATABASE_URL when set; otherwise runs initdb and pg_ctl from the
+installed server package (`make test` installs it) in a temporary directory, as the
+`postgres` user when the tests run as root (PostgreSQL refuses to run as root).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from typing import Iterator
+
+
+def _bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="plexbooks-pg-")
+        self.port = _free_port()
+        self.as_root = os.geteuid() == 0
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        subprocess.run(prefix + list(cmd), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       cwd=self.dir)
+
+    def start(self) -> str:
+        initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError("PostgreSQL server binaries not found: run 'make test' (it installs them) "
+                               "or set PLEXBOOKS_TEST_DATABASE_URL")
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        os.chmod(self.dir, 0o700)
+        data = os.path.join(self.dir, "data")
+        self._run(initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        self._run(pg_ctl, "-D", data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
+        return self.url
+
+    def stop(self) -> None:
+        pg_ctl = _bin("pg_ctl")
+        try:
+            if pg_ctl:
+                self._run(pg_ctl, "-D", os.path.join(self.dir, "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def new_database(server_url: str) -> str:
+    """A fresh empty database on the server; returns its SQLAlchemy URL."""
+    import psycopg
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def server() -> Iterator[str]:
+    url = os.environ.get("PLEXBOOKS_TEST_DATABASE_SERVER_URL")
+    if url:
+        yield url
+        return
+    pg = PostgresServer()
+    try:
+        yield pg.start()
+    finally:
+        pg.stop()
