@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from typing import Any, Callable
@@ -82,10 +83,19 @@ class NotificationListener:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._ws is not None:
-            self._ws.close()
+        ws = self._ws
+        if ws is not None:
+            ws.keep_running = False
+            # Shut the socket down rather than ws.close(): that sends a close frame and then
+            # waits up to 3 s for Plex's reply on this thread. Shutdown wakes the reader at once.
+            raw = getattr(getattr(ws, "sock", None), "sock", None)
+            if raw is not None:
+                try:
+                    raw.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.join(2)
 
     def _set(self, **changes: Any) -> None:
         self.state.update(changes)

@@ -45,6 +45,7 @@ class Worker:
         self._intervals: tuple[float, float] | None = None
         self._started = time.time()
         self._last_heartbeat = 0.0
+        self._state_changed = threading.Event()
 
     # -- lifecycle ----------------------------------------------------------------------
     def run(self) -> int:
@@ -73,11 +74,15 @@ class Worker:
         self.stop_event.set()
 
     def _shutdown(self) -> None:
+        log.info("worker: stopping")
         if self.listener:
             self.listener.stop()
+        log.debug("worker: listener stopped")
         self.executor.shutdown(wait=True, cancel_futures=True)
+        log.debug("worker: jobs stopped")
         self._write_state(stopped=True)
         self.lock.release()
+        log.info("worker: stopped")
 
     # -- one turn of the loop -----------------------------------------------------------
     def step(self) -> None:
@@ -95,7 +100,8 @@ class Worker:
                 self._submit(job, trigger="api", run_id=run_id)
         except Exception:  # noqa: BLE001
             log.exception("worker: scheduling failed")
-        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S:
+        if time.monotonic() - self._last_heartbeat > HEARTBEAT_S or self._state_changed.is_set():
+            self._state_changed.clear()
             self._last_heartbeat = time.monotonic()
             self._schedule()
             self._write_state()
@@ -149,7 +155,8 @@ class Worker:
         except Exception:  # noqa: BLE001
             enabled = False
         if enabled:
-            self.listener = NotificationListener(self.runtime)
+            # a change of connection state is written at once, not at the next heartbeat
+            self.listener = NotificationListener(self.runtime, on_state=lambda _state: self._state_changed.set())
             self.listener.start()
 
     # -- state for the status API (the web process reads it) ------------------------------

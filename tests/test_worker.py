@@ -144,8 +144,9 @@ def test_run_now_queues_once_and_the_worker_runs_it(tmp_path, env, procs, plex):
     by_name = {j["name"]: j for j in jobs["items"]}
     assert by_name["recently_added"]["every_s"] == 300 and by_name["full_scan"]["every_s"] == 6 * 3600
     assert by_name["recently_added"]["next_run"] and by_name["full_scan"]["last_run"]
-    status = client.get("/api/v1/status", headers=headers).get_json()
-    assert status["worker"]["alive"] is True and status["websocket"]["connected"] is True
+    status = wait_for(lambda: (lambda b: b["websocket"]["connected"] and b)(
+        client.get("/api/v1/status", headers=headers).get_json()), 30, 0.2, "websocket in status")
+    assert status["worker"]["alive"] is True
     runtime.dispose()
 
 
