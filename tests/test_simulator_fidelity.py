@@ -32,19 +32,8 @@ from plexapi.media import Media, MediaPart  # noqa: E402
 from plexapi.server import PlexServer  # noqa: E402
 
 
-def _fixtures_dir() -> Path | None:
-    here = Path(__file__).resolve().parent
-    candidates = [os.environ.get("PLEXBOOKS_FIXTURES", ""), here / "fixtures" / "plex",
-                  here.parent / "fixtures" / "plex", Path("/work/shared/fixtures/plex")]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "ha_album.xml").is_file():
-            return Path(candidate)
-    return None
-
-
-FIXTURES = _fixtures_dir()
-pytestmark = pytest.mark.skipif(FIXTURES is None, reason="recorded Plex fixtures not found "
-                                "(set PLEXBOOKS_FIXTURES to the fixtures/plex directory)")
+# Byte-for-byte copies of the shared recordings (see tests/fixtures/plex/README.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "plex"
 RECORDED = "http://recorded.plex:32400"
 TOKEN = "recorded-token"
 
