@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import secrets
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Mapping
@@ -67,6 +68,8 @@ class Runtime:
         self.sessions = db.make_sessionmaker(self.engine)
         self.vault = Vault(load_or_create_key(self.data_dir, boot.secret_key))
         self.client_identifier = _client_identifier(self.data_dir)
+        self._config_cache: tuple[float, settings.Config] | None = None
+        self._machine_id_cache: tuple[float, str | None] | None = None
         for name in ("plex_token", "api_key", "secret_key", "database_url"):
             REDACTOR.add(boot.get(name))
 
@@ -92,8 +95,16 @@ class Runtime:
                 values[row.key] = setting.coerce(raw)
         return values
 
-    def config(self) -> settings.Config:
-        return settings.resolve(self._stored(), self.environ)
+    def config(self, max_age: float = 0.0) -> settings.Config:
+        """Resolved settings. Hot paths (webhook intake) may accept a copy up to ``max_age``
+        seconds old; a save in this process refreshes it at once."""
+        if max_age > 0:
+            cached = self._config_cache
+            if cached is not None and time.monotonic() - cached[0] < max_age:
+                return cached[1]
+        config = settings.resolve(self._stored(), self.environ)
+        self._config_cache = (time.monotonic(), config)
+        return config
 
     def save_settings(self, values: Mapping[str, Any]) -> settings.Config:
         """Validate and store settings (all or nothing). Raises SettingError per field."""
@@ -162,8 +173,13 @@ class Runtime:
             raise NotConfigured({"plex_library": "no audiobook library chosen"})
         return list(config.plex_library)
 
-    def machine_identifier(self) -> str | None:
-        return self.state(STATE_MACHINE_ID)
+    def machine_identifier(self, max_age: float = 0.0) -> str | None:
+        cached = self._machine_id_cache
+        if max_age > 0 and cached is not None and cached[1] and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+        value = self.state(STATE_MACHINE_ID)
+        self._machine_id_cache = (time.monotonic(), value)
+        return value
 
     def remember_machine_identifier(self, machine_identifier: str) -> None:
         """Stored on the first successful connection, whichever command made it."""
@@ -174,9 +190,9 @@ class Runtime:
             self.set_state(STATE_MACHINE_ID, machine_identifier)
 
     # -- webhooks -------------------------------------------------------------------------
-    def webhook_secret(self) -> str:
+    def webhook_secret(self, max_age: float = 0.0) -> str:
         """The configured secret, or one generated once and stored encrypted (first writer wins)."""
-        config = self.config()
+        config = self.config(max_age)
         if config.webhook_secret:
             return config.webhook_secret
         self.set_state("webhook_secret", self.vault.encrypt(secrets.token_urlsafe(24)), only_if_absent=True)

@@ -22,7 +22,8 @@ def _rejected(exc: WebhookRejected):
 @bp.post("/plex/<secret>")
 def plex_webhook(secret: str):
     runtime = current_app.extensions["plexbooks"]
-    expected = runtime.webhook_secret()
+    # Plex may post a burst (one event per track): settings a few seconds old are fine here.
+    expected = runtime.webhook_secret(max_age=5.0)
     if not hmac.compare_digest(secret.encode(), expected.encode()):
         raise WebhookRejected(401, "unauthorized", "unknown webhook URL")
     if request.content_length is None or request.content_length > MAX_WEBHOOK_BODY:
@@ -32,13 +33,13 @@ def plex_webhook(secret: str):
     content_type = request.headers.get("Content-Type", "")
     raw = b"" if content_type.startswith("multipart/") else request.get_data(cache=False)
     payload = payload_from(content_type, request.form, raw)
-    machine_identifier = runtime.machine_identifier()
+    machine_identifier = runtime.machine_identifier(max_age=30.0)
     if not machine_identifier:
         raise WebhookRejected(409, "not_configured", "plexbooks has not connected to Plex yet")
     uuid = server_uuid(payload)
     if uuid is None or not hmac.compare_digest(uuid.encode(), machine_identifier.encode()):
         raise WebhookRejected(403, "wrong_server", "the webhook comes from another Plex server")
-    event = to_event(payload, set(runtime.config().plex_library))
+    event = to_event(payload, set(runtime.config(max_age=5.0).plex_library))
     if isinstance(event, Ignored):
         return jsonify({"status": "ignored", "reason": event.reason}), 200
     event_id, coalesced = enqueue(runtime, event)
