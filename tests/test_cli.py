@@ -1,0 +1,100 @@
+"""The `plexbooks` command as a user runs it: exit codes, --json on stdout only, schema first."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import environment
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "plugin", *args], env={**os.environ, **env}, capture_output=True,
+                          text=True, input=stdin, timeout=120)
+
+
+def test_scan_json_and_exit_codes(tmp_path, plex):
+    env = environment(tmp_path / "data", plex)
+    result = run(env, "scan", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    for key in ("status", "total", "new", "updated", "unchanged", "removed", "skipped", "duration_s", "error"):
+        assert key in summary
+    assert summary["status"] == "ok" and summary["new"] == len(plex.catalogue)
+    recent = json.loads(run(env, "scan", "--recent", "--json").stdout)
+    assert recent["status"] == "ok" and recent["new"] == 0
+
+    plex.stop()
+    failed = run(env, "scan", "--json")
+    assert failed.returncode == 1
+    body = json.loads(failed.stdout)
+    assert body["status"] == "failed" and body["error_class"] == "plex_unreachable"
+
+
+def test_wrong_token_fails_with_1_and_never_prints_it(tmp_path, plex):
+    env = environment(tmp_path / "data", plex, PLEXBOOKS_PLEX_TOKEN="very-secret-wrong-token")
+    result = run(env, "scan", "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error_class"] == "plex_unauthorized"
+    assert "very-secret-wrong-token" not in result.stdout + result.stderr
+
+
+def test_missing_configuration_is_exit_2(tmp_path):
+    result = run(environment(tmp_path / "data"), "scan", "--json")
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error_class"] == "not_configured"
+    bad = run({**environment(tmp_path / "data"), "PLEXBOOKS_PORT": "70000"}, "config")
+    assert bad.returncode == 2 and "port" in bad.stderr
+    assert run(environment(tmp_path / "data"), "scan", "--bogus").returncode == 2
+
+
+def test_every_command_creates_the_schema_first(tmp_path):
+    env = environment(tmp_path / "fresh")
+    result = run(env, "db", "upgrade", "--json")
+    assert result.returncode == 0
+    revision = json.loads(result.stdout)
+    assert revision["revision"] == revision["head"]
+    assert (tmp_path / "fresh" / "plexbooks.db").exists()
+    status = run(environment(tmp_path / "other"), "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["counts"]["library_items"] == 0
+
+
+def test_connect_stores_url_token_library_and_machine_identifier(tmp_path, plex):
+    env = environment(tmp_path / "data")
+    result = run({**env, "PLEXBOOKS_PLEX_TOKEN": plex.token}, "connect", "--url", plex.url, "--token-env",
+                 "--library", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["server"]["machine_identifier"] == plex.machine_identifier and body["library"] == ["3"]
+    assert any(s["is_music"] for s in body["libraries"]) and plex.token not in result.stdout
+    config = json.loads(run(env, "config", "--json").stdout)
+    assert config["plex_url"]["value"] == plex.url and config["plex_url"]["source"] == "database"
+    assert config["plex_token"]["value"] == "********"
+    assert json.loads(run(env, "scan", "--json").stdout)["status"] == "ok"   # token read back from the database
+
+    wrong = run(env, "connect", "--url", plex.url, "--token", "nope", "--json")
+    assert wrong.returncode == 1 and json.loads(wrong.stdout)["error_class"] == "plex_unauthorized"
+    not_music = run(env, "connect", "--url", plex.url, "--token", plex.token, "--library", "1")
+    assert not_music.returncode == 2
+
+
+def test_match_pairs(tmp_path):
+    lines = [
+        {"request": {"title": "The Tenant", "author": "Freida McFadden"},
+         "item": {"title": "The Tenant (Unabridged)", "author": "Freida McFadden"}},
+        {"request": {"title": "Foundation", "author": "Isaac Asimov"},
+         "item": {"title": "Foundation and Empire", "author": "Isaac Asimov"}},
+        {"request": {"title": "Dune", "asin": "B002V1OF70"},
+         "item": {"title": "Dune", "file_path": "/books/Dune [B002V1OF70]/Dune.m4b"}},
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = run(environment(tmp_path / "data"), "match-pairs", str(path))
+    assert result.returncode == 0, result.stderr
+    decisions = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["match"] for d in decisions] == [True, False, True]
+    assert decisions[2]["reason"] == "asin_path" and decisions[0]["reason"] == "fuzzy"
+    broken = run(environment(tmp_path / "data"), "match-pairs", "-", stdin='{"request": {}}\nnot json\n')
+    assert broken.returncode == 1 and all("error" in json.loads(line) for line in broken.stdout.splitlines())
+    assert run(environment(tmp_path / "data"), "match-pairs", str(tmp_path / "missing.jsonl")).returncode == 2
