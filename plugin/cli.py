@@ -155,11 +155,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             worker.kill()
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from plugin.simulator.server import main as simulate_main
-    return simulate_main(args.rest)
-
-
 def cmd_match_pairs(args: argparse.Namespace) -> int:
     from plugin.matcher import match_pairs
     _runtime()  # every command brings the schema up to date first
@@ -216,9 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="web and worker together (the container's command)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("simulate", help="run the simulated Plex server", add_help=False)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_simulate)
+    sub.add_parser("simulate", help="run the simulated Plex server (plexbooks simulate --help)")
 
     p = sub.add_parser("match-pairs", help="decide request/item pairs read as JSON lines")
     p.add_argument("file", help="JSON lines file, or - for standard input")
@@ -227,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["simulate"]:
+        # The simulator parses its own options (argparse cannot hand "--port" through).
+        from plugin.simulator.server import main as simulate_main
+        return simulate_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     from plugin.runtime import NotConfigured

@@ -98,3 +98,19 @@ def test_match_pairs(tmp_path):
     broken = run(environment(tmp_path / "data"), "match-pairs", "-", stdin='{"request": {}}\nnot json\n')
     assert broken.returncode == 1 and all("error" in json.loads(line) for line in broken.stdout.splitlines())
     assert run(environment(tmp_path / "data"), "match-pairs", str(tmp_path / "missing.jsonl")).returncode == 2
+
+
+def test_simulate_serves_until_stopped(tmp_path):
+    from tests.processes import Proc, free_port, wait_http
+    port = free_port()
+    proc = Proc(["simulate", "--port", str(port), "--books", "5", "--token", "cli-token"], {}, tmp_path / "sim.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/identity")
+        import requests
+        listing = requests.get(f"http://127.0.0.1:{port}/library/sections/3/all?type=9",
+                               headers={"X-Plex-Token": "cli-token"}, timeout=5)
+        assert listing.status_code == 200 and listing.text.count('type="album"') == 5
+        assert requests.get(f"http://127.0.0.1:{port}/library/sections", timeout=5).status_code == 401
+    finally:
+        proc.stop()
+    assert "cli-token" in proc.log()
