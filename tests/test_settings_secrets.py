@@ -86,6 +86,3 @@ def test_log_records_are_redacted(caplog):
     assert "supersecret-token-xyz" not in record.getMessage()
 
 
-def test_readme_configuration_table_is_current():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert settings.readme_table() in readme, "regenerate the README table: python -m plugin.docs"
