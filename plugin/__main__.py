@@ -2,4 +2,5 @@ import sys
 
 from plugin.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":   # a guard: child processes of the scan import this module too
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""Matching at library scale, against its targets and against the original design.
+
+1. Full scan: a 100,000-item mirror indexed once (:class:`MatchIndex`), then
+   ``best_match`` for 10,000 open requests (~10 % have a true match). Target ≤ 2 s.
+2. Real time: one newly arrived item against a :class:`RequestIndex` of 10,000 open
+   requests, over 200 items. Target ≤ 20 ms median.
+3. The original TypeScript design: every request compared with every item by
+   string-similarity's ``compareTwoStrings`` (Dice on character bigrams) on title and
+   author, 0.7/0.3. Timed on a sample of requests against all 100,000 items and
+   extrapolated to 10,000 requests; reported with its ratio to (1).
+
+Everything is generated from one seed, so runs compare. ``python -m bench.bench_match``
+prints the medians; ``make bench`` calls :func:`run`.
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from typing import Callable
+
+from plugin.matcher import ItemSide, MatchIndex, RequestIndex, RequestSide
+
+SEED = 20240611
+N_ITEMS = 100_000
+N_REQUESTS = 10_000
+MATCH_SHARE = 0.10
+REALTIME_ITEMS = 200
+NAIVE_BUDGET_S = 12.0  # wall-clock budget for the naive sample
+
+Report = Callable[..., None]
+
+# ------------------------------------------------------------------ synthetic data
+
+_COMMON = (
+    "night dark love house king queen fire shadow blood death war girl boy man woman city star "
+    "stars sea river road time world life secret secrets last first lost silent black white red "
+    "golden iron glass stone winter summer storm wind light moon sun sky heart bone bones ghost "
+    "garden island mountain forest wolf wolves dragon dragons crown throne sword empire kingdom "
+    "children daughter son mother father sister brother wife husband friend enemy stranger "
+    "story stories history book library letter letters promise lie lies truth memory dream "
+    "dreams game games hunt hunter hunters witch witches magic song songs blade rising fall "
+    "fallen broken burning hidden wild quiet long little great small new old deep cold hollow "
+    "valley north south east west ocean ship ships street door window room mirror clock hour "
+    "days day year years end beginning way path journey return rise ash ashes dust salt gold "
+    "silver orchid rose roses thorn thorns lady lord prince princess knight soldier spy thief "
+    "killer murder murders case files detective doctor lake paris london rome tokyo america"
+).split()
+_SYLLABLES = (
+    "ka ri to mo sha len vor dra mir el an thu bel cor dun fen gar hal isk jor kel lun mar nor "
+    "ost pel quen ras sil tor ulm var wen yor zan bri cal dor eth fal gil har ith kal lor "
+    "mal ner ori pra rul sen tal und vel wyr xan yel zor"
+).split()
+_FIRST = (
+    "James Mary John Patricia Robert Jennifer Michael Linda William Elizabeth David Barbara Richard "
+    "Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa Anthony Betty Mark "
+    "Margaret Donald Sandra Steven Ashley Paul Kimberly Andrew Emily Joshua Donna Kenneth Michelle "
+    "Kevin Dorothy Brian Carol George Amanda Timothy Melissa Ronald Deborah Edward Stephanie Jason "
+    "Rebecca Jeffrey Sharon Ryan Laura Jacob Cynthia Gary Kathleen Nicholas Amy Eric Angela Jonathan "
+    "Shirley Stephen Anna Larry Brenda Justin Pamela Scott Emma Brandon Nicole Benjamin Helen Samuel "
+    "Samantha Gregory Katherine Alexander Christine Frank Debra Patrick Rachel Raymond Carolyn Jack "
+    "Janet Dennis Catherine Jerry Maria Tyler Heather Aaron Diane José Zoë Björn Søren Łukasz Renée"
+).split()
+_LAST = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips "
+    "Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers "
+    "Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson "
+    "Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo "
+    "Sanders Patel Myers Long Ross Foster Jiménez Müller Ødegaard Le Guin"
+).split()
+_SERIES_WORDS = "Chronicles Saga Cycle Trilogy Sequence Series Archive Legacy Tales".split()
+_MARKERS = ["(Unabridged)", "[Unabridged]", "(Full Cast)", "(Dramatized Adaptation)", "(Abridged)"]
+_ASIN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+class _Words:
+    """A Zipf-like vocabulary: a few common words, a long tail of invented ones."""
+
+    def __init__(self, rng: random.Random, tail: int = 6000) -> None:
+        words = list(_COMMON)
+        seen = set(words)
+        while len(words) < len(_COMMON) + tail:
+            w = "".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+            if w not in seen:
+                seen.add(w)
+                words.append(w)
+        self.words = words
+        weights = [1.0 / (i + 10) ** 0.9 for i in range(len(words))]
+        self.cum = list(_accumulate(weights))
+
+    def pick(self, rng: random.Random) -> str:
+        return rng.choices(self.words, cum_weights=self.cum)[0]
+
+    def cap(self, rng: random.Random) -> str:
+        return self.pick(rng).capitalize()
+
+    def rare(self, rng: random.Random) -> str:
+        """A word for a one-word title: those are spread over the whole vocabulary (a real
+        library has a handful of books called "Night", not hundreds)."""
+        return rng.choice(self.words).capitalize()
+
+
+def _accumulate(values: list[float]) -> list[float]:
+    out, total = [], 0.0
+    for v in values:
+        total += v
+        out.append(total)
+    return out
+
+
+def _title(rng: random.Random, w: _Words) -> str:
+    c = w.cap
+    form = rng.randrange(10)
+    if form == 0:
+        return f"The {w.rare(rng)}"
+    if form == 1:
+        return f"{c(rng)} {c(rng)}"
+    if form == 2:
+        return f"The {c(rng)} of {c(rng)}"
+    if form == 3:
+        return f"{c(rng)} and {c(rng)}"
+    if form == 4:
+        return f"A {c(rng)} of {c(rng)} and {c(rng)}"
+    if form == 5:
+        return f"The {c(rng)} {c(rng)}"
+    if form == 6:
+        return f"{rng.choice(_FIRST)}'s {c(rng)}"
+    if form == 7:
+        return f"{c(rng)} of the {c(rng)} {c(rng)}"
+    if form == 8:
+        return w.rare(rng)
+    return f"The {c(rng)} {c(rng)} {c(rng)}"
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(_FIRST), rng.choice(_LAST)
+
+
+def _author_text(first: str, last: str, style: int) -> str:
+    if style == 1:
+        return f"{last}, {first}"
+    if style == 2:
+        return f"{first[0]}. {last}"
+    return f"{first} {last}"
+
+
+def _asin(rng: random.Random) -> str:
+    return "B0" + "".join(rng.choice(_ASIN_ALPHABET) for _ in range(8))
+
+
+def _book(rng: random.Random, w: _Words) -> dict:
+    title = _title(rng, w)
+    series = None
+    if rng.random() < 0.3:
+        series = (f"The {w.cap(rng)} {rng.choice(_SERIES_WORDS)}", rng.randint(1, 12))
+    subtitle = f"A {w.cap(rng)} of {w.cap(rng)}" if rng.random() < 0.12 else None
+    return {
+        "title": title,
+        "subtitle": subtitle,
+        "series": series,
+        "author": _person(rng),
+        "coauthor": _person(rng) if rng.random() < 0.05 else None,
+        "narrator": _person(rng),
+        "asin": _asin(rng),
+    }
+
+
+def _plex_item(rng: random.Random, book: dict, key: int) -> ItemSide:
+    title = book["title"]
+    if book["subtitle"] and rng.random() < 0.5:
+        title = f"{title}: {book['subtitle']}"
+    if book["series"]:
+        name, n = book["series"]
+        style = rng.randrange(4)
+        if style == 0:
+            title = f"{title} ({name}, Book {n})"
+        elif style == 1:
+            title = f"{name} {n} - {title}"
+        elif style == 2:
+            title = f"{title}: {name}, Book {n}"
+    if rng.random() < 0.1:
+        title = f"{title} {rng.choice(_MARKERS)}"
+    first, last = book["author"]
+    author = _author_text(first, last, rng.randrange(4))
+    if book["coauthor"]:
+        author = f"{author} & {' '.join(book['coauthor'])}"
+    if rng.random() < 0.05:
+        author = " ".join(book["narrator"])  # tagged with the narrator
+    elif rng.random() < 0.02:
+        author = None
+    guid, asin, paths = f"plex://album/{key:024x}", None, ()
+    where = rng.random()
+    if where < 0.15:
+        guid = f"com.plexapp.agents.audnexus://{book['asin']}_us?lang=en"
+    elif where < 0.25:
+        asin = book["asin"]
+    elif where < 0.4:
+        paths = (f"/audiobooks/{last}/{book['title']} [{book['asin']}]/01.m4b",)
+    else:
+        paths = (f"/audiobooks/{last}/{book['title']}/01.m4b",)
+    return ItemSide(title=title, author=author, asin=asin, guid=guid, file_paths=paths, key=key)
+
+
+def _request(rng: random.Random, book: dict, key: int) -> RequestSide:
+    title = book["title"]
+    if book["subtitle"] and rng.random() < 0.3:
+        title = f"{title}: {book['subtitle']}"
+    first, last = book["author"]
+    author = f"{first} {last}"
+    if book["coauthor"]:
+        author = f"{author}, {' '.join(book['coauthor'])}"
+    return RequestSide(
+        title=title,
+        author=author,
+        narrator=" ".join(book["narrator"]),
+        asin=book["asin"] if rng.random() < 0.5 else None,
+        key=key,
+    )
+
+
+def _build(n_items: int, n_requests: int, seed: int = SEED) -> tuple[
+    list[ItemSide], list[RequestSide], list[dict], list[dict]
+]:
+    rng = random.Random(seed)
+    words = _Words(rng)
+    books = [_book(rng, words) for _ in range(n_items)]
+    items = [_plex_item(rng, b, i) for i, b in enumerate(books)]
+    requests: list[RequestSide] = []
+    req_books: list[dict] = []
+    for k in range(n_requests):
+        book = rng.choice(books) if rng.random() < MATCH_SHARE else _book(rng, words)
+        requests.append(_request(rng, book, k))
+        req_books.append(book)
+    return items, requests, req_books, books
+
+
+def build_data(n_items: int = N_ITEMS, n_requests: int = N_REQUESTS, seed: int = SEED) -> tuple[
+    list[ItemSide], list[RequestSide], list[dict]
+]:
+    """(items, requests, the book behind each request); ~MATCH_SHARE of requests have their
+    book among the items (the same book dict), the rest are books the library lacks."""
+    items, requests, req_books, _books = _build(n_items, n_requests, seed)
+    return items, requests, req_books
+
+
+# ------------------------------------------------------------- the original design
+
+
+def compare_two_strings(first: str, second: str) -> float:
+    """string-similarity's ``compareTwoStrings``: Dice coefficient on character bigrams."""
+    first = "".join(first.split())
+    second = "".join(second.split())
+    if first == second:
+        return 1.0
+    if len(first) < 2 or len(second) < 2:
+        return 0.0
+    bigrams = Counter(first[i : i + 2] for i in range(len(first) - 1))
+    hits = 0
+    for i in range(len(second) - 1):
+        bg = second[i : i + 2]
+        if bigrams.get(bg, 0) > 0:
+            bigrams[bg] -= 1
+            hits += 1
+    return 2.0 * hits / (len(first) + len(second) - 2)
+
+
+def naive_best_match(request: RequestSide, items: list[ItemSide]) -> tuple[float, object]:
+    """All pairs, 0.7 × title Dice + 0.3 × author Dice, as the TypeScript matcher did."""
+    best, best_key = 0.0, None
+    title, author = request.title, request.author or ""
+    for item in items:
+        score = 0.7 * compare_two_strings(title, item.title) + 0.3 * compare_two_strings(
+            author, item.author or ""
+        )
+        if score > best:
+            best, best_key = score, item.key
+    return best, best_key
+
+
+# ---------------------------------------------------------------------- the bench
+
+
+def run(report: Report, quick: bool = False) -> None:
+    n_items = 20_000 if quick else N_ITEMS
+    n_requests = 2_000 if quick else N_REQUESTS
+    t0 = time.perf_counter()
+    items, requests, req_books, item_books = _build(n_items, n_requests)
+    t_gen = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    index = MatchIndex(items)
+    t_build = time.perf_counter() - t0
+    report("match.build_index_items", [t_build], items=n_items, generate_s=round(t_gen, 2))
+
+    samples, accepted = [], 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        accepted = sum(1 for r in requests if index.best_match(r) is not None)
+        samples.append(time.perf_counter() - t0)
+    full = statistics.median(samples)
+    report(
+        "match.best_match_all_requests", samples,
+        requests=n_requests, items=n_items, accepted=accepted, target_s=2.0,
+        first_run_s=round(samples[0], 3), per_request_us=round(full / n_requests * 1e6, 1),
+    )
+
+    t0 = time.perf_counter()
+    open_requests = RequestIndex(requests)
+    t_req = time.perf_counter() - t0
+    # Arrivals: half are books someone asked for (tagged the way Plex tags them), half
+    # are anything else; all are new objects, as a webhook would produce.
+    rng = random.Random(SEED + 1)
+    arrivals = [
+        _plex_item(rng, rng.choice(req_books), 10_000_000 + i) if i % 2 == 0 else
+        _plex_item(rng, rng.choice(item_books), 10_000_000 + i)
+        for i in range(REALTIME_ITEMS)
+    ]
+    per_item, matched = [], 0
+    for item in arrivals:
+        t0 = time.perf_counter()
+        matched += bool(open_requests.matches_for_item(item))
+        per_item.append(time.perf_counter() - t0)
+    per_item_ms = sorted(x * 1e3 for x in per_item)
+    report(
+        "match.one_item_vs_open_requests", per_item,
+        requests=n_requests, items_tried=len(arrivals), with_match=matched, target_ms=20.0,
+        median_ms=round(statistics.median(per_item_ms), 3),
+        p95_ms=round(per_item_ms[int(len(per_item_ms) * 0.95) - 1], 3), build_s=round(t_req, 2),
+    )
+
+    naive_times: list[float] = []
+    budget_end = time.perf_counter() + (NAIVE_BUDGET_S / 4 if quick else NAIVE_BUDGET_S)
+    for request in requests:
+        t0 = time.perf_counter()
+        naive_best_match(request, items)
+        naive_times.append(time.perf_counter() - t0)
+        if len(naive_times) >= 100 or (len(naive_times) >= 3 and time.perf_counter() > budget_end):
+            break
+    per_naive = statistics.median(naive_times)
+    extrapolated = per_naive * n_requests
+    report(
+        "match.naive_dice_all_pairs_per_request", naive_times,
+        sampled_requests=len(naive_times), items=n_items,
+        extrapolated_s=round(extrapolated, 1), ratio_vs_index=round(extrapolated / full, 1),
+        ratio_vs_index_first_run=round(extrapolated / samples[0], 1),
+    )
+
+
+def main() -> int:
+    def report(name: str, seconds: list[float], **extra: object) -> None:
+        extras = " ".join(f"{k}={v}" for k, v in extra.items())
+        print(f"{name:45} median {statistics.median(seconds):10.4f} s  {extras}", flush=True)
+
+    run(report, quick="--quick" in sys.argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,508 @@
+"""The matcher: normalization, each rule and guard, explanations, the indexes, match_pairs."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from plugin.matcher import (
+    ACCEPT_THRESHOLD,
+    Decision,
+    ItemSide,
+    MatchIndex,
+    RequestIndex,
+    RequestSide,
+    explain,
+    item_asins,
+    match_pairs,
+)
+from plugin.normalize import fold, parse_people, parse_title, people_similarity
+
+# ------------------------------------------------------------------ normalization
+
+
+def test_fold_strips_accents_and_case_but_keeps_other_scripts() -> None:
+    assert fold("Brontë") == "bronte"
+    assert fold("Jo Nesbø") == "jo nesbo"
+    assert fold("Straße") == "strasse"
+    assert fold("Война и мир") == "воина и мир"  # Cyrillic survives (only the breve goes)
+
+
+@pytest.mark.parametrize(
+    "raw, key",
+    [
+        ("The Tenant (Unabridged)", "tenant"),
+        ("The Tenant [Unabridged]", "tenant"),
+        ("Dune (Dramatized Adaptation)", "dune"),
+        ("Circe (Narrated by Perdita Weeks)", "circe"),
+        ("American Gods (Full Cast)", "american gods"),
+        ("A Game of Thrones (Abridged)", "game thrones"),
+        ("Project Hail Mary: A Novel", "project hail mary"),
+        ("The Silent Patient - A Thriller", "silent patient"),
+        ("Educated: A Memoir", "educated"),
+        ("Pride & Prejudice", "pride prejudice"),
+        ("Les Misérables", "miserables"),
+        ("Ender’s Game", "enders game"),
+        ("The Way of Kings [B003ZWFO7E]", "way kings"),
+        ("Fahrenheit 451 (2012)", "fahrenheit 451"),
+    ],
+)
+def test_title_key_drops_edition_markers_case_accents_punctuation(raw: str, key: str) -> None:
+    assert parse_title(raw).key == key
+
+
+@pytest.mark.parametrize(
+    "raw, key, number",
+    [
+        ("Leviathan Wakes: The Expanse, Book 1", "leviathan wakes", "1"),
+        ("Leviathan Wakes (The Expanse, Book 1)", "leviathan wakes", "1"),
+        ("Words of Radiance (The Stormlight Archive #2)", "words radiance", "2"),
+        ("Oathbringer: Book Three of the Stormlight Archive", "oathbringer", "3"),
+        ("The Expanse 3 - Abaddon's Gate", "abaddons gate", "3"),
+        ("Harry Potter 04 - Harry Potter and the Goblet of Fire", None, "4"),
+        ("Mistborn Book 2: The Well of Ascension", "well ascension", "2"),
+        ("The Expanse, Book 2", "expanse", "2"),
+        ("Discworld Book II", "discworld", "2"),
+        ("Red Rising, Book 1", "red rising", "1"),
+    ],
+)
+def test_series_designations_leave_the_title_and_keep_their_number(raw: str, key: str | None, number: str) -> None:
+    title = parse_title(raw)
+    if key is not None:
+        assert title.key == key
+    assert number in title.series_numbers
+
+
+def test_a_number_that_is_the_title_stays_in_the_title() -> None:
+    assert parse_title("Fahrenheit 451").key == "fahrenheit 451"
+    assert parse_title("Catch-22").title_numbers == {"22"}
+    assert parse_title("11/22/63").title_numbers == {"11", "22", "63"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "The Lord of the Rings Box Set (Books 1-3)",
+        "The Expanse Books 1 - 3",
+        "The Hunger Games Trilogy",
+        "Wool Omnibus",
+        "Harry Potter: The Complete Collection (1-7)",
+        "The Lord of the Rings: The Fellowship of the Ring, The Two Towers, The Return of the King",
+    ],
+)
+def test_omnibus_titles_are_recognised(raw: str) -> None:
+    assert parse_title(raw).omnibus
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "The Lion, the Witch and the Wardrobe",
+        "The Fellowship of the Ring: Book One in the Lord of the Rings Trilogy",
+        "Eats, Shoots & Leaves",
+    ],
+)
+def test_single_books_are_not_omnibus(raw: str) -> None:
+    assert not parse_title(raw).omnibus
+
+
+@pytest.mark.parametrize(
+    "raw, names",
+    [
+        ("Tolkien, J.R.R.", [("jrr", "tolkien")]),
+        ("J. R. R. Tolkien", [("jrr", "tolkien")]),
+        ("JRR Tolkien", [("jrr", "tolkien")]),
+        ("King, Stephen; Straub, Peter", [("stephen", "king"), ("peter", "straub")]),
+        ("Terry Pratchett & Neil Gaiman", [("terry", "pratchett"), ("neil", "gaiman")]),
+        ("Kami Garcia and Margaret Stohl", [("kami", "garcia"), ("margaret", "stohl")]),
+        ("Martin Luther King Jr.", [("martin", "luther", "king")]),
+        ("Brené Brown PhD", [("brene", "brown")]),
+        ("Le Guin, Ursula K.", [("ursula", "k", "le", "guin")]),
+        ("Homer, translated by Robert Fagles", [("homer",)]),
+        ("Levitt, Steven D., Dubner, Stephen J.", [("steven", "d", "levitt"), ("stephen", "j", "dubner")]),
+    ],
+)
+def test_people_are_parsed_into_names(raw: str, names: list[tuple[str, ...]]) -> None:
+    assert [p.tokens for p in parse_people(raw)] == names
+
+
+def test_ambiguous_comma_keeps_both_readings() -> None:
+    tokens = [p.tokens for p in parse_people("Stephen King, Peter Straub")]
+    assert ("stephen", "king") in tokens and ("peter", "straub") in tokens
+
+
+@pytest.mark.parametrize("raw", [None, "", "Unknown", "Various Authors", "Unknown Artist", "Anonymous"])
+def test_placeholder_authors_are_no_author(raw: str | None) -> None:
+    assert parse_people(raw) == ()
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("J.R.R. Tolkien", "John Ronald Reuel Tolkien"),
+        ("George R. R. Martin", "George Martin"),
+        ("Fyodor Dostoevsky", "Fyodor Dostoyevsky"),
+        ("Ursula K. Le Guin", "Ursula LeGuin"),
+        ("Stephen King", "King Stephen"),
+    ],
+)
+def test_same_person_written_differently(a: str, b: str) -> None:
+    score = people_similarity(parse_people(a), parse_people(b))
+    assert score is not None and score >= 0.85
+
+
+@pytest.mark.parametrize("a, b", [("Stephen King", "Owen King"), ("Frank Herbert", "Brian Herbert"),
+                                  ("Andy Weir", "Ray Porter")])
+def test_different_people_score_low(a: str, b: str) -> None:
+    score = people_similarity(parse_people(a), parse_people(b))
+    assert score is not None and score < 0.5
+
+
+# ------------------------------------------------------------------------- ASINs
+
+AUDNEXUS = "com.plexapp.agents.audnexus://{}_us?lang=en"
+
+
+def test_item_asins_reports_every_source_first_one_wins() -> None:
+    item = ItemSide(
+        title="Dune",
+        asin="b002v1of70",
+        guid=AUDNEXUS.format("B002V1OF70"),
+        guids=("audible://B00B7NPRY8",),
+        file_paths=("/books/Dune [B0036JZ5E2]/Dune [Unabridged].m4b", "/books/x [9780441172719]/a.mp3"),
+    )
+    assert item_asins(item) == {"B002V1OF70": "asin_field", "B00B7NPRY8": "asin_guid", "B0036JZ5E2": "asin_path"}
+
+
+@pytest.mark.parametrize(
+    "item, reason",
+    [
+        (ItemSide("Dune", asin="B002V1OF70"), "asin_field"),
+        (ItemSide("Whatever", guid=AUDNEXUS.format("b002v1of70")), "asin_guid"),
+        (ItemSide("Disc 1", guids=("audible://B002V1OF70",)), "asin_guid"),
+        (ItemSide("Disc 1", file_paths=("/a/Frank Herbert/Dune [B002V1OF70]/01.mp3",)), "asin_path"),
+    ],
+)
+def test_equal_asin_is_a_certain_match_whatever_the_title(item: ItemSide, reason: str) -> None:
+    d = explain(RequestSide("Dune", "Frank Herbert", asin="b002v1of70"), item)
+    assert (d.match, d.reason, d.score, d.asin) == (True, reason, 1.0, "B002V1OF70")
+
+
+def test_different_asins_never_match_even_with_identical_titles() -> None:
+    d = explain(
+        RequestSide("Dune", "Frank Herbert", asin="B002V1OF70"),
+        ItemSide("Dune", "Frank Herbert", guid=AUDNEXUS.format("B00B7NPRY8")),
+    )
+    assert not d.match and d.reason == "asin_mismatch"
+    assert d.asin == "B002V1OF70,B00B7NPRY8"
+    assert d.title_score == 1.0  # the explanation still shows why it looked close
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        ItemSide("Dune", "Frank Herbert", guid="plex://album/5d07bbfc403c6402904a5ec9"),
+        ItemSide("Dune", "Frank Herbert", guid="plex://album/B00B7NPRY8"),
+        ItemSide("Dune", "Frank Herbert", file_paths=("/a/Dune [Unabridged]/Dune [9780441172719].m4b",)),
+        ItemSide("Dune", "Frank Herbert", file_paths=("/a/Dune B00B7NPRY8/01.mp3",)),
+        ItemSide("Dune", "Frank Herbert", asin="not-an-asin"),
+    ],
+)
+def test_things_that_are_not_asins_leave_the_decision_to_fuzzy_matching(item: ItemSide) -> None:
+    d = explain(RequestSide("Dune", "Frank Herbert", asin="B002V1OF70"), item)
+    assert (d.match, d.reason) == (True, "fuzzy")
+
+
+def test_asin_on_one_side_only_falls_back_to_fuzzy() -> None:
+    d = explain(RequestSide("Dune", "Frank Herbert"), ItemSide("Dune", "Frank Herbert", asin="B002V1OF70"))
+    assert (d.match, d.reason, d.asin) == (True, "fuzzy", None)
+
+
+def test_isbn10_in_brackets_is_an_asin() -> None:
+    d = explain(RequestSide("Dune", asin="0441172717"), ItemSide("x", file_paths=("/b/Dune [0441172717]/a.m4b",)))
+    assert (d.match, d.reason) == (True, "asin_path")
+
+
+# ------------------------------------------------------------- fuzzy & the traps
+
+
+def decide(rt: str, ra: str | None, it: str, ia: str | None, narrator: str | None = None) -> Decision:
+    return explain(RequestSide(rt, ra, narrator), ItemSide(it, ia))
+
+
+def test_the_tenant_matches_the_tenant_unabridged() -> None:
+    d = decide("The Tenant", "Freida McFadden", "The Tenant (Unabridged)", "Freida McFadden")
+    assert (d.match, d.reason, d.score, d.title_score) == (True, "fuzzy", 1.0, 1.0)
+
+
+def test_plex_author_that_is_the_narrator_matches_through_the_narrator() -> None:
+    d = decide("Project Hail Mary", "Andy Weir", "Project Hail Mary", "Ray Porter", narrator="Ray Porter")
+    assert d.match and d.narrator_score == 1.0 and d.author_score is not None and d.author_score < 0.5
+
+
+@pytest.mark.parametrize(
+    "rt, it, guard",
+    [
+        ("Foundation", "Foundation and Empire", "extra_words"),
+        ("Dune", "Dune Messiah", "extra_words"),
+        ("Dune", "Children of Dune", "extra_words"),
+        ("The Expanse, Book 2", "The Expanse, Book 3", "series_number"),
+        ("The Stormlight Archive, Vol. 1", "The Stormlight Archive, Vol. 2", "series_number"),
+        ("Caliban's War (The Expanse #2)", "Caliban's War (The Expanse #3)", "series_number"),
+        ("The Fellowship of the Ring", "The Lord of the Rings Box Set (Books 1-3)", "omnibus"),
+        ("The Hunger Games Trilogy", "The Hunger Games", "omnibus"),
+        ("Mistborn: The Final Empire", "Mistborn: Secret History", "subtitle_mismatch"),
+        ("The Hunger Games", "The Hunger Games: Catching Fire", "series_prefix"),
+        ("Words of Radiance", "Words of Radiance (Part 1 of 2)", "split_part"),
+        ("Words of Radiance, Part 1 of 2", "Words of Radiance (2 of 2)", "series_number"),
+        ("Artemis Fowl: The Arctic Incident", "Artemis Fowl", "series_prefix"),
+    ],
+)
+def test_guards_reject_known_traps(rt: str, it: str, guard: str) -> None:
+    d = decide(rt, "Same Author", it, "Same Author")
+    assert not d.match
+    assert d.guard == guard
+    assert d.reason in (guard, "below_threshold")
+
+
+def test_a_guard_is_the_reason_when_the_score_alone_would_pass() -> None:
+    d = decide("Foundation", "Isaac Asimov", "Foundation and Empire", "Isaac Asimov")
+    assert d.score >= ACCEPT_THRESHOLD
+    assert (d.match, d.reason, d.guard) == (False, "extra_words", "extra_words")
+
+
+def test_same_title_by_another_author_is_rejected() -> None:
+    d = decide("The Outsider", "Stephen King", "The Outsider", "Albert Camus")
+    assert (d.match, d.reason, d.guard) == (False, "author_mismatch", "author_mismatch")
+    assert d.score >= ACCEPT_THRESHOLD  # the formula alone would have accepted it
+
+
+def test_short_title_inside_a_longer_one_is_rejected() -> None:
+    d = decide("It", "Stephen King", "It Ends with Us", "Colleen Hoover")
+    assert not d.match and d.guard == "extra_words"
+
+
+@pytest.mark.parametrize(
+    "rt, it",
+    [
+        ("Leviathan Wakes", "Leviathan Wakes: The Expanse, Book 1"),
+        ("Leviathan Wakes", "The Expanse 1 - Leviathan Wakes"),
+        ("The Way of Kings", "The Way of Kings (The Stormlight Archive, Book 1)"),
+        ("Catching Fire", "The Hunger Games: Catching Fire"),
+        ("Sapiens", "Sapiens: A Brief History of Humankind"),
+        ("Atomic Habits", "Atomic Habits: An Easy & Proven Way to Build Good Habits & Break Bad Ones"),
+        ("The Hobbit", "The Hobbit, or There and Back Again"),
+        ("Harry Potter and the Chamber of Secrets", "Harry Potter 02 - Harry Potter and the Chamber of Secrets"),
+        ("The Color of Magic", "The Colour of Magic"),
+        ("Spider-Man: Forever Young", "Spiderman: Forever Young"),
+    ],
+)
+def test_naming_styles_of_one_book_match(rt: str, it: str) -> None:
+    assert decide(rt, "Same Author", it, "Same Author").match
+    assert decide(it, "Same Author", rt, "Same Author").match
+
+
+def test_missing_author_accepts_only_an_exact_title_of_two_words_or_more() -> None:
+    exact = decide("Project Hail Mary", None, "Project Hail Mary (Unabridged)", "Andy Weir")
+    assert (exact.match, exact.score, exact.author_score) == (True, 0.7, None)
+    one_word = decide("Dune", "Frank Herbert", "Dune", None)
+    assert (one_word.match, one_word.reason) == (False, "author_missing")
+    subtitle = decide("Sapiens: A Brief History of Humankind", "Yuval Noah Harari", "Sapiens", "Various Authors")
+    assert (subtitle.match, subtitle.guard) == (False, "author_missing")
+
+
+def test_request_narrator_counts_as_a_name_when_the_request_has_no_author() -> None:
+    d = decide("Dune", None, "Dune", "Scott Brick", narrator="Scott Brick")
+    assert d.match and d.author_score is None and d.narrator_score == 1.0
+
+
+def test_score_is_the_weighted_formula() -> None:
+    d = decide("Sapiens", "Yuval Noah Harari", "Sapiens: A Brief History of Humankind", "Harari, Yuval Noah")
+    assert d.score == round(0.7 * d.title_score + 0.3 * max(d.author_score or 0, d.narrator_score or 0), 4)
+    assert d.title_score == 0.9  # one side's subtitle is absent: slightly less than certain
+
+
+def test_as_dict_is_json_ready_and_snake_case() -> None:
+    d = explain(RequestSide("Dune", "Frank Herbert", key="r1"), ItemSide("Dune", "Frank Herbert", key=("row", 7)))
+    data = d.as_dict()
+    json.dumps(data)
+    assert set(data) == {
+        "match", "reason", "score", "title_score", "author_score", "narrator_score", "guard", "asin",
+        "key", "request_key", "item_key",
+    }
+    assert data["key"] == data["item_key"] == "('row', 7)" and data["request_key"] == "r1"
+
+
+# ------------------------------------------------------------------------ indexes
+
+WORDS = (
+    "night dark king queen fire shadow blood stone winter iron glass road house dune empire "
+    "foundation storm wind wolf crown sea star secret girl way kings war love"
+).split()
+PEOPLE = ["Ann Lee", "Bob Stone", "Lee, Ann", "Carla Diaz", "Dan Wu", "B. Stone", "Eve Adams", None]
+
+
+def random_title(rng: random.Random) -> str:
+    words = [rng.choice(WORDS).capitalize() for _ in range(rng.choice((1, 1, 2, 2, 3)))]
+    title = " ".join(words)
+    if rng.random() < 0.3:
+        title = f"The {title}"
+    if rng.random() < 0.2:
+        title = f"{title}: {rng.choice(WORDS).capitalize()} {rng.choice(WORDS).capitalize()}"
+    r = rng.random()
+    if r < 0.15:
+        title = f"{title} ({rng.choice(WORDS).capitalize()} Saga, Book {rng.randint(1, 3)})"
+    elif r < 0.25:
+        title = f"{rng.choice(WORDS).capitalize()} Cycle {rng.randint(1, 3)} - {title}"
+    elif r < 0.3:
+        title = f"{title} Trilogy"
+    if rng.random() < 0.15:
+        title += rng.choice([" (Unabridged)", " [Full Cast]", ": A Novel"])
+    return title
+
+
+def random_asin(rng: random.Random) -> str | None:
+    return rng.choice([None, None, None, "B000000001", "B000000002", "b000000003"])
+
+
+def random_world(seed: int, n_items: int, n_requests: int) -> tuple[list[ItemSide], list[RequestSide]]:
+    rng = random.Random(seed)
+    items = [
+        ItemSide(random_title(rng), rng.choice(PEOPLE), asin=random_asin(rng), key=i) for i in range(n_items)
+    ]
+    requests = []
+    for k in range(n_requests):
+        if rng.random() < 0.4:  # a variation of an existing item
+            base = rng.choice(items)
+            title = base.title if rng.random() < 0.5 else random_title(rng)
+            requests.append(RequestSide(title, base.author, rng.choice(PEOPLE), random_asin(rng), key=f"r{k}"))
+        else:
+            requests.append(RequestSide(random_title(rng), rng.choice(PEOPLE), rng.choice(PEOPLE),
+                                        random_asin(rng), key=f"r{k}"))
+    return items, requests
+
+
+def best_by_brute_force(request: RequestSide, items: list[ItemSide]) -> Decision | None:
+    accepted = [d for d in (explain(request, item) for item in items) if d.match]
+    return max(accepted, key=lambda d: (d.score, d.reason != "fuzzy", d.title_score)) if accepted else None
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_match_index_agrees_with_explain_on_random_pairs(seed: int) -> None:
+    items, requests = random_world(seed, 250, 120)
+    index = MatchIndex(items)
+    agreed = 0
+    for request in requests:
+        expected = best_by_brute_force(request, items)
+        got = index.best_match(request)
+        if expected is None:
+            assert got is None, (request, got)
+            continue
+        assert got is not None, (request, expected)
+        assert got == explain(request, items[got.key])  # same decision as explain, field for field
+        assert (got.score, got.reason in ("asin_field", "asin_guid", "asin_path")) == (
+            expected.score, expected.reason in ("asin_field", "asin_guid", "asin_path"))
+        agreed += 1
+    assert agreed > 10  # the world is built to have matches
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_request_index_agrees_with_explain_on_random_pairs(seed: int) -> None:
+    items, requests = random_world(seed, 150, 200)
+    index = RequestIndex(requests)
+    hits = 0
+    for item in items:
+        expected = {r.key for r in requests if explain(r, item).match}
+        got = index.matches_for_item(item)
+        assert {d.key for d in got} == expected, item
+        assert [d.score for d in got] == sorted((d.score for d in got), reverse=True)
+        for d in got:
+            assert d.key == d.request_key and d.item_key == item.key
+        hits += len(got)
+    assert hits > 10
+
+
+def test_add_remove_and_replace_by_key() -> None:
+    index = MatchIndex([ItemSide("Dune Messiah", "Frank Herbert", key=1)])
+    request = RequestSide("Dune", "Frank Herbert")
+    assert index.best_match(request) is None
+    index.add(ItemSide("Dune (Unabridged)", "Frank Herbert", key=2))
+    found = index.best_match(request)
+    assert found is not None and found.key == 2 and found.reason == "fuzzy"
+    index.add(ItemSide("Children of Dune", "Frank Herbert", key=2))  # same key: replaced
+    assert index.best_match(request) is None and len(index) == 2
+    assert index.remove(2) and not index.remove(2) and 2 not in index
+    index.add(ItemSide("Unknown", None, asin="B002V1OF70", key=3))
+    hit = index.best_match(RequestSide("Dune", "Frank Herbert", asin="B002V1OF70"))
+    assert hit is not None and (hit.key, hit.reason) == (3, "asin_field")
+    index.remove(3)
+    assert index.best_match(RequestSide("Dune", "Frank Herbert", asin="B002V1OF70")) is None
+
+    open_requests = RequestIndex([RequestSide("Dune", "Frank Herbert", key="a"),
+                                  RequestSide("Foundation", "Isaac Asimov", key="b")])
+    item = ItemSide("Dune", "Frank Herbert", key=9)
+    assert [d.key for d in open_requests.matches_for_item(item)] == ["a"]
+    open_requests.remove("a")
+    assert open_requests.matches_for_item(item) == []
+
+
+def test_best_match_prefers_the_asin_and_the_higher_score() -> None:
+    index = MatchIndex([
+        ItemSide("Sapiens: A Brief History of Humankind", "Yuval Noah Harari", key="subtitled"),
+        ItemSide("Sapiens", "Yuval Noah Harari", key="exact"),
+    ])
+    best = index.best_match(RequestSide("Sapiens", "Yuval Noah Harari"))
+    assert best is not None and best.key == "exact"
+    index.add(ItemSide("Sapiens (Unabridged)", "Derek Perkins", asin="B0741G911Y", key="asin"))
+    best = index.best_match(RequestSide("Sapiens", "Yuval Noah Harari", asin="B0741G911Y"))
+    assert best is not None and best.key == "asin"
+
+
+def test_candidates_explain_near_misses() -> None:
+    index = MatchIndex([
+        ItemSide("Foundation and Empire", "Isaac Asimov", key=1),
+        ItemSide("Second Foundation", "Isaac Asimov", key=2),
+        ItemSide("The Foundation Trilogy", "Isaac Asimov", key=3),
+        ItemSide("Dune", "Frank Herbert", key=4),
+    ])
+    request = RequestSide("Foundation", "Isaac Asimov")
+    assert index.best_match(request) is None
+    near = index.candidates(request, limit=3)
+    assert [d.key for d in near][:1] == [1]
+    assert {d.key: d.reason for d in near} == {1: "extra_words", 2: "extra_words", 3: "omnibus"}
+    assert all(not d.match for d in near) and len(index.candidates(request, limit=1)) == 1
+
+    open_requests = RequestIndex([RequestSide("Foundation", "Isaac Asimov", key="f")])
+    near = open_requests.candidates(ItemSide("Foundation and Empire", "Isaac Asimov"))
+    assert [(d.key, d.reason) for d in near] == [("f", "extra_words")]
+
+
+# -------------------------------------------------------------------- match_pairs
+
+
+def test_match_pairs_decides_each_line_and_survives_malformed_ones() -> None:
+    good = {"request": {"title": "The Tenant", "author": "Freida McFadden"},
+            "item": {"title": "The Tenant (Unabridged)", "author": "Freida McFadden", "guid": None,
+                     "asin": None, "file_path": "/a/The Tenant [Unabridged]/t.m4b"}}
+    asin = {"request": {"title": "Dune", "asin": "b002v1of70", "narrator": None},
+            "item": {"title": "Disc 1", "file_path": "/a/Dune [B002V1OF70]/01.mp3"}}
+    lines = [
+        json.dumps(good),
+        "{not json",
+        "",
+        json.dumps({"request": {"title": "x"}}),
+        json.dumps({"request": {"author": "A"}, "item": {"title": "x"}}),
+        json.dumps({"request": {"title": "x", "author": 5}, "item": {"title": "x"}}),
+        json.dumps([1, 2]),
+        json.dumps({"request": {"title": "x"}, "item": {"title": "x", "file_path": ["/a", 3]}}),
+        json.dumps(asin) + "\n",
+    ]
+    out = list(match_pairs(lines))
+    assert [row["line"] for row in out] == [1, 2, 4, 5, 6, 7, 8, 9]  # the blank line 3 is skipped
+    assert out[0]["match"] is True and out[0]["reason"] == "fuzzy" and out[0]["score"] == 1.0
+    for row in out[1:-1]:
+        assert set(row) == {"line", "error"} and row["error"].startswith(f"line {row['line']}:")
+    assert "item" in out[2]["error"] and "request.title" in out[3]["error"] and "request.author" in out[4]["error"]
+    assert (out[-1]["match"], out[-1]["reason"], out[-1]["asin"]) == (True, "asin_path", "B002V1OF70")
+    json.dumps(out)
