@@ -7,19 +7,21 @@ unchanged by a hash of the mapped fields and never rewrites an unchanged row.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import bindparam, case, delete, insert, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.engine import Connection
 
 from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
 from plugin.models import LibraryItem
-from plugin.plex_client import AlbumRecord, TrackRecord
+from plugin.plex_client import AlbumRecord, ListedAlbum, TrackRecord
 
 T = LibraryItem.__table__
+INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
+                  "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash",
+                  "first_seen_at", "last_seen_at")
 BATCH = 1000
 MAX_TEXT = 1024
 
@@ -43,23 +45,31 @@ def guid_asin(album: AlbumRecord) -> str | None:
     return None
 
 
+def skip_reason(album: AlbumRecord) -> str | None:
+    if not album.guid:
+        return "missing_guid"
+    if not album.title or not album.title.strip():
+        return "missing_title"
+    if not album.rating_key:
+        return "missing_rating_key"
+    if len(album.guid) > 512:
+        return "guid_too_long"
+    return None
+
+
 def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
     """The mirror columns of an album, or why it cannot be mirrored."""
-    if not album.guid:
-        return Skip("missing_guid")
-    if not album.title or not album.title.strip():
-        return Skip("missing_title")
-    if not album.rating_key:
-        return Skip("missing_rating_key")
-    if len(album.guid) > 512:
-        return Skip("guid_too_long")
+    reason = skip_reason(album)
+    if reason:
+        return Skip(reason)
     asin = guid_asin(album)
-    row = {
+    author = author_of(album)
+    return {
         "guid": album.guid,
         "rating_key": album.rating_key,
         "section_key": album.section_key or "",
         "title": album.title.strip()[:MAX_TEXT],
-        "author": (author_of(album) or None) and author_of(album)[:MAX_TEXT],
+        "author": author[:MAX_TEXT] if author else None,
         "asin": asin,
         "asin_source": "guid" if asin else None,
         "external_guids": list(album.guids) or None,
@@ -69,15 +79,8 @@ def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
         "user_rating": album.user_rating,
         "added_at": album.added_at,
         "updated_at": album.updated_at,
+        "content_hash": album.fingerprint,
     }
-    row["content_hash"] = _hash(row)
-    return row
-
-
-def _hash(row: dict[str, Any]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr(tuple(row[k] for k in sorted(row))).encode())
-    return digest.hexdigest()
 
 
 @dataclass
@@ -122,6 +125,7 @@ class MirrorWriter:
         self.seen: set[str] = set()
         self._existing = existing
         self._inserts: list[dict[str, Any]] = []
+        self._insert_sql: str | None = None
         self._updates: list[dict[str, Any]] = []
 
     def load_all(self) -> None:
@@ -134,36 +138,82 @@ class MirrorWriter:
             return tuple(found) if found else None
         return self._existing.get(guid)
 
-    def add(self, album: AlbumRecord) -> None:
-        row = album_row(album)
-        if isinstance(row, Skip):
-            self.counts.skip(row.reason)
+    def add(self, album: AlbumRecord | ListedAlbum) -> None:
+        if isinstance(album, ListedAlbum):
+            # A listing: an unchanged album (the common case of a re-scan) costs one
+            # fingerprint and one dict lookup; nothing is built from it.
+            guid = album.guid
+            if guid and guid not in self.seen:
+                digest = album.fingerprint()
+                known = self._lookup(guid)
+                if known is not None and known[1] == digest:
+                    self.seen.add(guid)
+                    self.counts.unchanged += 1
+                    return
+                album = album.record(digest)
+            else:
+                album = album.record()
+        reason = skip_reason(album)
+        if reason:
+            self.counts.skip(reason)
             return
-        guid = row["guid"]
+        guid = album.guid
         if guid in self.seen:
             self.counts.skip("duplicate_guid")
             return
         self.seen.add(guid)
         known = self._lookup(guid)
+        if known is not None and known[1] == album.fingerprint:
+            self.counts.unchanged += 1
+            return
+        row = album_row(album)
         if known is None:
-            row["first_seen_at"] = row["last_seen_at"] = self.now
             self._inserts.append(row)
-        elif known[1] != row["content_hash"]:
+        else:
             row["_id"], row["last_seen_at"] = known[0], self.now
             self._updates.append(row)
             self.counts.changed_ids.append(known[0])
-        else:
-            self.counts.unchanged += 1
         if len(self._inserts) >= BATCH or len(self._updates) >= BATCH:
             self.flush()
 
-    def add_all(self, albums: Iterable[AlbumRecord]) -> None:
+    def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Insert through the driver's executemany with values already in its types: the ORM's
+        per-row parameter processing would cost more than the insert itself."""
+        if self._insert_sql is None:
+            dialect = self.conn.dialect
+            mark = "?" if dialect.paramstyle == "qmark" else "%s"
+            self._insert_sql = (f"INSERT INTO {T.name} ({', '.join(INSERT_COLUMNS)}) "
+                                f"VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})")
+            to_json = T.c.external_guids.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+            to_time = T.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+            self._to_json, self._now = to_json, to_time(self.now)   # one timestamp for the whole write
+        to_json, now = self._to_json, self._now
+        values = [(r["guid"], r["rating_key"], r["section_key"], r["title"], r["author"], r["asin"],
+                   r["asin_source"], None if r["external_guids"] is None else to_json(r["external_guids"]),
+                   r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
+                   r["content_hash"], now, now) for r in rows]
+        self.conn.exec_driver_sql(self._insert_sql, values)
+
+    def add_unchanged(self, guids: Iterable[str]) -> None:
+        """Albums already known to match the mirror (checked by a listing child process)."""
+        for guid in guids:
+            if guid in self.seen:
+                self.counts.skip("duplicate_guid")
+            else:
+                self.seen.add(guid)
+                self.counts.unchanged += 1
+
+    def fingerprints(self) -> dict[str, str]:
+        assert self._existing is not None, "fingerprints need load_all()"
+        return {guid: digest for guid, (_id, digest) in self._existing.items()}
+
+    def add_all(self, albums: Iterable[AlbumRecord | ListedAlbum]) -> None:
         for album in albums:
             self.add(album)
 
     def flush(self) -> None:
         if self._inserts:
-            self.conn.execute(insert(T), self._inserts)
+            self._insert_rows(self._inserts)
             self.counts.new += len(self._inserts)
             self._inserts = []
         if self._updates:

@@ -27,11 +27,13 @@ import os
 # environment from turning silent per-item reloads back on.
 os.environ.setdefault("PLEXAPI_PLEXAPI_AUTORELOAD", "false")
 
+import hashlib  # noqa: E402
 import platform  # noqa: E402
+import xml.parsers.expat as expat  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
+from typing import Any, Iterator, NamedTuple  # noqa: E402
 
 import requests  # noqa: E402
 from plexapi import exceptions as plex_exc  # noqa: E402
@@ -108,7 +110,7 @@ def _translated(what: str) -> Iterator[None]:
     except plex_exc.BadRequest as exc:
         status = _status_from_message(str(exc))
         raise _status_error(status or 400, what) from None
-    except ET.ParseError as exc:
+    except (ET.ParseError, expat.ExpatError) as exc:
         raise PlexBadResponse(f"Plex sent malformed XML for {what}: {exc}") from None
     except requests.exceptions.RequestException as exc:
         raise PlexUnreachable(f"request to Plex failed for {what}: {type(exc).__name__}") from None
@@ -125,12 +127,15 @@ def _status_from_message(message: str) -> int | None:
 
 
 def _int(value: str | None) -> int | None:
-    if value is None or value == "":
+    if not value:
         return None
     try:
-        return int(float(value))
+        return int(value)
     except ValueError:
-        return None
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
 
 
 def _float(value: str | None) -> float | None:
@@ -170,9 +175,11 @@ class LibrarySection:
                 "locations": list(self.locations), "is_music": self.is_music}
 
 
-@dataclass(frozen=True, slots=True)
-class AlbumRecord:
-    """An album as Plex lists it; no tracks, durations or file paths (those are on tracks)."""
+class AlbumRecord(NamedTuple):
+    """An album as Plex lists it; no tracks, durations or file paths (those are on tracks).
+
+    A tuple, not an object per attribute: a scan builds one per album, 100,000 at a time.
+    """
 
     rating_key: str
     guid: str | None
@@ -188,20 +195,60 @@ class AlbumRecord:
     added_at: int | None
     updated_at: int | None
     guids: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    @classmethod
+    def from_attrs(cls, a: dict[str, str], guids: tuple[str, ...], section_key: str | None = None,
+                   fingerprint: str | None = None) -> "AlbumRecord":
+        get = a.get
+        return cls(get("ratingKey", ""), get("guid") or None, get("title") or None, get("parentTitle") or None,
+                   get("originalTitle") or None, get("parentRatingKey"), get("librarySectionID") or section_key,
+                   _int(get("year")), get("summary") or None, get("thumb") or None, _float(get("userRating")),
+                   _int(get("addedAt")), _int(get("updatedAt")), guids,
+                   fingerprint or album_fingerprint(a, guids))
 
     @classmethod
     def from_element(cls, elem: ET.Element, section_key: str | None = None) -> "AlbumRecord":
-        a = elem.attrib
-        return cls(
-            rating_key=a.get("ratingKey", ""), guid=a.get("guid") or None, title=a.get("title") or None,
-            parent_title=a.get("parentTitle") or None, original_title=a.get("originalTitle") or None,
-            parent_rating_key=a.get("parentRatingKey"),
-            section_key=a.get("librarySectionID") or section_key, year=_int(a.get("year")),
-            summary=a.get("summary") or None, thumb=a.get("thumb") or None,
-            user_rating=_float(a.get("userRating")), added_at=_int(a.get("addedAt")),
-            updated_at=_int(a.get("updatedAt")),
-            guids=tuple(g.attrib["id"] for g in elem.iter("Guid") if g.attrib.get("id")),
-        )
+        guids = tuple(g.attrib["id"] for g in elem.iter("Guid") if g.attrib.get("id"))
+        return cls.from_attrs(elem.attrib, guids, section_key)
+
+
+# The attributes a mirror row is made of: their fingerprint tells an unchanged album without
+# building anything from it. Play counts and the like are left out on purpose.
+FINGERPRINT_KEYS = ("ratingKey", "guid", "title", "parentTitle", "originalTitle", "parentRatingKey",
+                    "librarySectionID", "year", "summary", "thumb", "userRating", "addedAt", "updatedAt")
+
+
+def album_fingerprint(attrs: dict[str, str], guids: tuple[str, ...]) -> str:
+    get = attrs.get
+    text = "\x1f".join([get(k) or "" for k in FINGERPRINT_KEYS] + list(guids))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+class ListedAlbum(NamedTuple):
+    """An album straight from a listing page: its raw attributes, mapped only when needed."""
+
+    attrs: dict[str, str]
+    guids: tuple[str, ...]
+    section_key: str
+
+    @property
+    def guid(self) -> str | None:
+        return self.attrs.get("guid") or None
+
+    @property
+    def rating_key(self) -> str:
+        return self.attrs.get("ratingKey", "")
+
+    @property
+    def added_at(self) -> int | None:
+        return _int(self.attrs.get("addedAt"))
+
+    def fingerprint(self) -> str:
+        return album_fingerprint(self.attrs, self.guids)
+
+    def record(self, fingerprint: str | None = None) -> AlbumRecord:
+        return AlbumRecord.from_attrs(self.attrs, self.guids, self.section_key, fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +284,9 @@ class MetadataItem:
 class AlbumPage:
     offset: int
     total_size: int
-    albums: list[AlbumRecord] = field(default_factory=list)
+    albums: list[ListedAlbum] | list[AlbumRecord] = field(default_factory=list)
+    # guids whose fingerprint matched the mirror (filled when a child process read the page)
+    unchanged: list[str] = field(default_factory=list)
 
 
 class _Server(PlexServer):
@@ -287,6 +336,11 @@ class PlexClient:
     def __repr__(self) -> str:  # never show the token
         return f"PlexClient({self.url!r})"
 
+    def clone_args(self) -> dict[str, Any]:
+        """What it takes to build the same client elsewhere (a child process)."""
+        return {"url": self.url, "token": self._token, "client_identifier": self._identity["X-Plex-Client-Identifier"],
+                "timeout": self.timeout, "verify_tls": bool(self._session.verify)}
+
     # -- connection -------------------------------------------------------------------
     def _connect(self) -> _Server:
         if self._server is None:
@@ -325,12 +379,7 @@ class PlexClient:
         Raises PlexBadResponse for a page without ``totalSize``: without it nobody can
         tell a complete listing from a truncated one.
         """
-        params: dict[str, Any] = {"type": ALBUM_TYPE, "includeGuids": 1}
-        if sort:
-            params["sort"] = sort
-        if added_since is not None:
-            # Plex's ">>=" means "after"; one second less makes the cutoff itself included.
-            params["addedAt>>"] = int(added_since) - 1
+        params = _listing_params(sort, added_since)
         offset = 0
         while True:
             page = self._album_page(section_key, params, offset, page_size)
@@ -338,6 +387,14 @@ class PlexClient:
             offset += len(page.albums)
             if not page.albums or offset >= page.total_size:
                 return
+
+    def album_page(self, section_key: str, offset: int, size: int) -> AlbumPage:
+        """One page of a section's albums (for readers that split the listing between them)."""
+        return self._album_page(section_key, _listing_params(None, None), offset, size)
+
+    def album_count(self, section_key: str) -> int:
+        """How many albums a section has, without listing any (``X-Plex-Container-Size=0``)."""
+        return self._album_page(section_key, {"type": ALBUM_TYPE}, 0, 0).total_size
 
     def _album_page(self, section_key: str, params: dict[str, Any], offset: int, size: int) -> AlbumPage:
         server = self._connect()
@@ -412,30 +469,50 @@ class PlexClient:
         return True
 
 
+def _listing_params(sort: str | None, added_since: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"type": ALBUM_TYPE, "includeGuids": 1}
+    if sort:
+        params["sort"] = sort
+    if added_since is not None:
+        # Plex's ">>=" means "after"; one second less makes the cutoff itself included.
+        params["addedAt>>"] = int(added_since) - 1
+    return params
+
+
 def _parse_album_page(chunks: Iterator[bytes], section_key: str, offset: int, what: str) -> AlbumPage:
-    parser = ET.XMLPullParser(events=("start", "end"))
-    depth = 0
-    page: AlbumPage | None = None
+    """Stream-parse one listing page with expat: no element tree, one dict per album."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    state: dict[str, Any] = {"depth": 0, "page": None, "album": None}
+    albums: list[ListedAlbum] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        depth = state["depth"] = state["depth"] + 1
+        if depth == 2:
+            state["album"] = (attrs, []) if attrs.get("type") == "album" else None
+        elif depth == 3 and name == "Guid" and state["album"] is not None and attrs.get("id"):
+            state["album"][1].append(attrs["id"])
+        elif depth == 1:
+            if name != "MediaContainer":
+                raise PlexBadResponse(f"Plex sent <{name}> instead of a MediaContainer for {what}")
+            total = _int(attrs.get("totalSize"))
+            if total is None:
+                raise PlexBadResponse(f"Plex sent no totalSize for {what}; the listing cannot be checked "
+                                      "for completeness")
+            state["page"] = AlbumPage(offset=_int(attrs.get("offset")) or offset, total_size=total, albums=albums)
+
+    def end(_name: str) -> None:
+        if state["depth"] == 2 and state["album"] is not None:
+            attrs, guids = state["album"]
+            albums.append(ListedAlbum(attrs, tuple(guids), section_key))
+            state["album"] = None
+        state["depth"] -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     for chunk in chunks:
-        parser.feed(chunk)
-        for event, elem in parser.read_events():
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    if elem.tag != "MediaContainer":
-                        raise PlexBadResponse(f"Plex sent <{elem.tag}> instead of a MediaContainer for {what}")
-                    total = _int(elem.attrib.get("totalSize"))
-                    if total is None:
-                        raise PlexBadResponse(f"Plex sent no totalSize for {what}; the listing cannot be checked "
-                                              "for completeness")
-                    page = AlbumPage(offset=_int(elem.attrib.get("offset")) or offset, total_size=total)
-            else:
-                depth -= 1
-                if depth == 1 and page is not None:
-                    if elem.attrib.get("type") == "album":
-                        page.albums.append(AlbumRecord.from_element(elem, section_key))
-                    elem.clear()
-    parser.close()
-    if page is None:
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+    if state["page"] is None:
         raise PlexBadResponse(f"Plex sent an empty answer for {what}")
-    return page
+    return state["page"]

@@ -148,6 +148,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Listen to Plex's websocket notifications (real time without Plex Pass).", parse=_parse_bool),
     Setting("inbox_max_attempts", "int", 6, "PLEXBOOKS_INBOX_MAX_ATTEMPTS",
             "Tries per real-time event (with backoff) before it is marked failed.", parse=_positive(int)),
+    Setting("scan_subprocess_min_albums", "int", 5000, "PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS",
+            "Sections with at least this many albums are listed by a child process, so parsing runs on a "
+            "second core while the mirror is written.", parse=int),
     Setting("log_level", "str", "INFO", "PLEXBOOKS_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.",
             stored=False, parse=_log_level),
 )

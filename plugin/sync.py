@@ -7,13 +7,16 @@ Every source of change (full scan, poll, webhook, websocket) ends in the same pl
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from queue import Full, Queue
+from typing import Any, Iterator, TypeVar
 
 from sqlalchemy import func, or_, select, update
 
 from plugin import jobs, lifecycle
+from plugin.listing import pages_in_children
 from plugin.mirror import MirrorWriter, T, details_values, remove_rows
 from plugin.models import utcnow
 from plugin.plex_client import PlexClient, PlexError
@@ -21,6 +24,7 @@ from plugin.runtime import NotConfigured, Runtime
 
 log = logging.getLogger(__name__)
 
+T_ = TypeVar("T_")
 FULL_SCAN = "full_scan"
 RECENTLY_ADDED = "recently_added"
 DETAILS_WORKERS = 4
@@ -58,18 +62,26 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
     consistent = True
     now = utcnow()
     with runtime.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # A 32 MB page cache keeps a 100,000-album transaction from spilling page by page.
+            conn.exec_driver_sql("PRAGMA cache_size=-32000")
         writer = MirrorWriter(conn, now)
         writer.load_all()
         for section in sections:
             first_total = None
             t0 = time.perf_counter()
-            for page in client.iter_album_pages(section, page_size=config.scan_page_size):
+            if client.album_count(section) >= config.scan_subprocess_min_albums:
+                pages = pages_in_children(client, section, config.scan_page_size, writer.fingerprints())
+            else:
+                pages = prefetched(client.iter_album_pages(section, page_size=config.scan_page_size))
+            for page in pages:
                 fetch_s += time.perf_counter() - t0
                 if first_total is None:
                     first_total = page.total_size
                 elif page.total_size != first_total:
                     consistent = False
-                total += len(page.albums)
+                total += len(page.albums) + len(page.unchanged)
+                writer.add_unchanged(page.unchanged)
                 writer.add_all(page.albums)
                 t0 = time.perf_counter()
         writer.flush()
@@ -84,7 +96,6 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
             lifecycle.on_items_removed(conn, removed_ids, now)
             remove_rows(conn, removed_ids)
         counts = writer.counts
-        new_ids = writer.new_ids() if counts.new else []
     summary: dict[str, Any] = {
         "sections": sections, "total": total, "new": counts.new, "updated": counts.updated,
         "unchanged": counts.unchanged, "removed": len(removed_ids), "skipped": counts.skipped,
@@ -130,6 +141,43 @@ def _recent_poll(runtime: Runtime) -> dict[str, Any]:
     summary["details"] = fetch_details(runtime, client, limit=config.scan_details_limit)
     summary["matching"] = lifecycle.reconcile(runtime, scope="all", now=now, item_ids=touched)
     return summary
+
+
+def prefetched(pages: Iterator[T_], depth: int = 2) -> Iterator[T_]:
+    """Fetch (and parse) the next pages on a thread while this one is written: the database
+    write releases the GIL, so the two overlap instead of adding up."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        queue.put(page, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            queue.put(exc)
+
+    thread = threading.Thread(target=produce, name="scan-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(5)
 
 
 def fetch_details(runtime: Runtime, client: PlexClient, *, limit: int,

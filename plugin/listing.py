@@ -1,0 +1,98 @@
+"""Reading a large section's album listing in child processes.
+
+Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs one thread
+at a time: child processes parse pages on the other cores (each child takes every n-th
+page) while this process writes the pages already read. The children also set aside
+albums whose fingerprint matches the mirror, so a re-scan sends back little but guids.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from multiprocessing.connection import wait
+from typing import Any, Iterator
+
+from plugin import plex_client
+from plugin.plex_client import AlbumPage, PlexBadResponse, PlexClient, PlexError
+
+# How long the children may all stay silent before the scan gives up on them.
+SILENCE_S = 300.0
+
+
+def reader_count() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _child(conn: Any, args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
+           first: int, stride: int) -> None:
+    try:
+        client = PlexClient(**args)
+        index = first
+        while True:
+            page = client.album_page(section, index * page_size, page_size)
+            unchanged: list[str] = []
+            records = []
+            for listed in page.albums:
+                guid = listed.guid
+                if guid:
+                    digest = listed.fingerprint()
+                    if known.get(guid) == digest:
+                        unchanged.append(guid)
+                        continue
+                    records.append(listed.record(digest))
+                else:
+                    records.append(listed.record())
+            conn.send(AlbumPage(page.offset, page.total_size, records, unchanged))
+            index += stride
+            if not page.albums or index * page_size >= page.total_size:
+                break
+        conn.send(None)
+    except PlexError as exc:
+        conn.send(("error", type(exc).__name__, str(exc), exc.status))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+        conn.send(("error", "PlexBadResponse", f"listing process failed: {type(exc).__name__}: {exc}", None))
+    finally:
+        conn.close()
+
+
+def pages_in_children(client: PlexClient, section: str, page_size: int, known: dict[str, str],
+                      readers: int | None = None) -> Iterator[AlbumPage]:
+    """Every album page of a section, read by child processes, in the order they arrive.
+
+    Failures arrive as the same PlexError kinds the client raises; the first one ends the
+    listing and the other children with it.
+    """
+    readers = readers or reader_count()
+    ctx = multiprocessing.get_context("spawn")
+    children = []
+    for first in range(readers):
+        receiver, sender = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_child, name=f"plexbooks-listing-{first}", daemon=True,
+                              args=(sender, client.clone_args(), section, page_size, known, first, readers))
+        process.start()
+        sender.close()
+        children.append((receiver, process))
+    open_pipes = [receiver for receiver, _process in children]
+    try:
+        while open_pipes:
+            ready = wait(open_pipes, timeout=SILENCE_S)
+            if not ready:
+                raise PlexBadResponse(f"the listing of section {section} stalled")
+            for receiver in ready:
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    raise PlexBadResponse(f"a process listing section {section} ended unexpectedly") from None
+                if message is None:
+                    open_pipes.remove(receiver)
+                elif isinstance(message, tuple):
+                    _tag, kind, text, status = message
+                    raise getattr(plex_client, kind, PlexBadResponse)(text, status=status)
+                else:
+                    yield message
+    finally:
+        for receiver, process in children:
+            receiver.close()
+            if process.is_alive():
+                process.terminate()
+            process.join(10)
