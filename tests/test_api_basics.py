@@ -107,3 +107,26 @@ def test_non_json_and_oversized_bodies(api):
     big = '{"x": "' + "a" * (1024 * 1024 + 10) + '"}'
     assert_error(api.put("/api/v1/config", data=big, content_type="application/json"), 413,
                  "request_entity_too_large")
+
+
+def test_api_key_is_generated_once_and_shown_once(tmp_path, plex, caplog):
+    import logging
+    from plugin.runtime import Runtime
+    from plugin.web import create_app
+    from tests.conftest import environment
+    env = environment(tmp_path / "gen", plex)
+    del env["PLEXBOOKS_API_KEY"]
+    runtime = Runtime(env)
+    with caplog.at_level(logging.WARNING, logger="plugin.web"):
+        create_app(runtime, {"TESTING": True})
+        create_app(runtime, {"TESTING": True})
+    shown = [r.getMessage() for r in caplog.records if "API key" in r.getMessage()]
+    assert len(shown) == 1
+    key = shown[0].rsplit(" ", 1)[1]
+    client = create_app(runtime, {"TESTING": True}).test_client()
+    assert client.get("/api/v1/status", headers={"X-Api-Key": key}).status_code == 200
+    assert client.get("/api/v1/status", headers={"X-Api-Key": key[:-1]}).status_code == 401
+    from plugin.models import StoredSetting
+    with runtime.session() as s:
+        assert key not in str([row.value for row in s.query(StoredSetting)])
+    runtime.dispose()

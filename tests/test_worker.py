@@ -194,3 +194,27 @@ def test_websocket_reconnects_after_plex_restarts(tmp_path, env, procs, plex, pl
         "websocket", {})), 60, 0.2, "reconnected")
     assert state["reconnects"] >= 1
     runtime.dispose()
+
+
+def test_run_starts_web_and_worker_and_stops_both(tmp_path, plex, procs):
+    import os
+    import signal
+    port = free_port()
+    env = environment(tmp_path / "data", plex, PLEXBOOKS_PORT=str(port), PLEXBOOKS_WEB_WORKERS="1")
+    runtime = Runtime(env)
+    proc = start(procs, tmp_path, env, "run", name="run")
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    state = wait_for(lambda: (lambda s: s and s.get("alive") and s)(worker_state(runtime)), 30, what="worker")
+    worker_pid = state["pid"]
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.popen.wait(30)
+
+    def gone() -> bool:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return True
+        with open(f"/proc/{worker_pid}/stat") as handle:     # a zombie is gone too
+            return handle.read().split()[2] == "Z"
+    wait_for(gone, 30, what="worker stopped with the web process")
+    runtime.dispose()
