@@ -4,12 +4,18 @@ Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs 
 at a time: child processes parse pages on the other cores (each child takes every n-th
 page) while this process writes the pages already read. The children also set aside
 albums whose fingerprint matches the mirror, so a re-scan sends back little but guids.
+
+Children are started as ``python -m plugin.listing`` (not multiprocessing's spawn, which
+re-imports the caller's main module): the job arrives pickled on stdin, pages go back as
+framed messages on stdout.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
-from multiprocessing.connection import wait
+import pickle
+import subprocess
+import sys
+from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator
 
 from plugin import plex_client
@@ -23,8 +29,9 @@ def reader_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _child(conn: Any, args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
-           first: int, stride: int) -> None:
+def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
+               first: int, stride: int) -> None:
+    """The child's work: every ``stride``-th page from ``first`` on, unchanged albums set aside."""
     try:
         client = PlexClient(**args)
         index = first
@@ -51,8 +58,6 @@ def _child(conn: Any, args: dict[str, Any], section: str, page_size: int, known:
         conn.send(("error", type(exc).__name__, str(exc), exc.status))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
         conn.send(("error", "PlexBadResponse", f"listing process failed: {type(exc).__name__}: {exc}", None))
-    finally:
-        conn.close()
 
 
 def pages_in_children(client: PlexClient, section: str, page_size: int, known: dict[str, str],
@@ -63,36 +68,51 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
     listing and the other children with it.
     """
     readers = readers or reader_count()
-    ctx = multiprocessing.get_context("spawn")
-    children = []
-    for first in range(readers):
-        receiver, sender = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, name=f"plexbooks-listing-{first}", daemon=True,
-                              args=(sender, client.clone_args(), section, page_size, known, first, readers))
-        process.start()
-        sender.close()
-        children.append((receiver, process))
-    open_pipes = [receiver for receiver, _process in children]
+    children: list[tuple[subprocess.Popen, Connection]] = []
     try:
-        while open_pipes:
-            ready = wait(open_pipes, timeout=SILENCE_S)
+        for first in range(readers):
+            process = subprocess.Popen([sys.executable, "-m", "plugin.listing"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE)
+            assert process.stdin is not None and process.stdout is not None
+            pickle.dump((client.clone_args(), section, page_size, known, first, readers), process.stdin,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+            children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
+            process.stdout.close()
+        open_conns = [conn for _process, conn in children]
+        while open_conns:
+            ready = wait(open_conns, timeout=SILENCE_S)
             if not ready:
                 raise PlexBadResponse(f"the listing of section {section} stalled")
-            for receiver in ready:
+            for conn in ready:
                 try:
-                    message = receiver.recv()
+                    message = conn.recv()
                 except EOFError:
                     raise PlexBadResponse(f"a process listing section {section} ended unexpectedly") from None
                 if message is None:
-                    open_pipes.remove(receiver)
+                    open_conns.remove(conn)
                 elif isinstance(message, tuple):
                     _tag, kind, text, status = message
                     raise getattr(plex_client, kind, PlexBadResponse)(text, status=status)
                 else:
                     yield message
     finally:
-        for receiver, process in children:
-            receiver.close()
-            if process.is_alive():
+        for process, conn in children:
+            conn.close()
+            if process.poll() is None:
                 process.terminate()
-            process.join(10)
+            process.wait(10)
+
+
+def _main() -> None:
+    job = pickle.load(sys.stdin.buffer)
+    conn = Connection(os.dup(sys.stdout.fileno()), readable=False)
+    sys.stdout = sys.stderr          # nothing else may write into the message stream
+    try:
+        read_pages(conn, *job)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    _main()
