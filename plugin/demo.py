@@ -22,10 +22,16 @@ TOKEN = "demo-plex-token"
 BOOKS = 300
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _port(preferred: int) -> int:
+    """The usual port when it is free, else any free one."""
+    for candidate in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise SystemExit("demo: no free port")
 
 
 def _wait(url: str, headers: dict[str, str] | None = None, timeout: float = 60) -> None:
@@ -47,7 +53,7 @@ def say(text: str = "") -> None:
 def main() -> int:
     shutil.rmtree(ROOT, ignore_errors=True)
     ROOT.mkdir(parents=True)
-    plex_port, web_port = _port(), _port()
+    plex_port, web_port = _port(32400), _port(8787)
     api_key, hook_secret = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
     plex_url, web_url = f"http://127.0.0.1:{plex_port}", f"http://127.0.0.1:{web_port}"
     hook_url = f"{web_url}/webhooks/plex/{hook_secret}"

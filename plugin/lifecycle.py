@@ -131,7 +131,7 @@ _COMMON = {"the", "and", "of", "a", "an", "in", "to", "for", "on", "book", "nove
            "edition", "volume", "vol", "part", "series"}
 
 
-def _probe_words(title: str, count: int = 3) -> list[str]:
+def probe_words(title: str, count: int = 3) -> list[str]:
     words = {w for w in _WORD.findall(title.lower()) if len(w) > 2 and w not in _COMMON}
     return sorted(words, key=len, reverse=True)[:count]
 
@@ -142,7 +142,7 @@ def library_candidates(conn: Connection, request: RequestSide, limit: int = 2000
     A fuzzy match needs a high title score, so a true match always shares one of the
     request's longest words; this keeps one request from scanning the whole mirror.
     """
-    conditions = [T.c.title.ilike(f"%{w}%") for w in _probe_words(request.title)]
+    conditions = [T.c.title.ilike(f"%{w}%") for w in probe_words(request.title)]
     if request.asin:
         conditions.append(T.c.asin == request.asin.upper())
     if not conditions:

@@ -45,7 +45,7 @@ def check_conflicts(conn: Connection, request: RequestSide, user: str | None) ->
     if best is not None:
         raise Conflict("already_available", "this book is already in the Plex library", "library_item",
                        best.item_key, best.as_dict())
-    probes = [R.c.title.ilike(f"%{w}%") for w in lifecycle._probe_words(request.title)]
+    probes = [R.c.title.ilike(f"%{w}%") for w in lifecycle.probe_words(request.title)]
     if request.asin:
         probes.append(R.c.asin == request.asin)
     if not probes:
