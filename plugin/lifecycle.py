@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
@@ -52,13 +53,34 @@ def open_requests(conn: Connection) -> list[Any]:
                         .where(R.c.status.in_(OPEN_STATUSES))).all()
 
 
+class _RequestIndexCache:
+    """The open requests' index, kept between real-time events in the worker and rebuilt only
+    when the open requests change (one event must not pay for indexing 10,000 requests)."""
+
+    def __init__(self) -> None:
+        self._signature: tuple | None = None
+        self._index: RequestIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self, requests: Sequence[Any]) -> RequestIndex:
+        signature = (len(requests), hash(tuple((r.id, r.title, r.author, r.narrator, r.asin) for r in requests)))
+        with self._lock:
+            if self._index is None or signature != self._signature:
+                self._index = RequestIndex([request_side(r) for r in requests])
+                self._signature = signature
+            return self._index
+
+
+REQUEST_INDEX = _RequestIndexCache()
+
+
 def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int, Decision]:
     """Best accepted decision per request id, using whichever index side is smaller."""
     best: dict[int, Decision] = {}
     if not requests or not items:
         return best
     if len(items) <= PER_ITEM_LIMIT:
-        index = RequestIndex([request_side(r) for r in requests])
+        index = REQUEST_INDEX.get(requests)
         for item in items:
             for decision in index.matches_for_item(item):
                 current = best.get(decision.request_key)
