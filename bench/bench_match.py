@@ -1,32 +1,41 @@
 """Matching at library scale, against its targets and against the original design.
 
-1. Full scan: a 100,000-item mirror indexed once (:class:`MatchIndex`), then
-   ``best_match`` for 10,000 open requests (~10 % have a true match). Target ≤ 2 s.
+1. Full scan: what ``lifecycle.find_matches`` does after every full scan, which builds a
+   :class:`MatchIndex` over the whole mirror each time: build the index over 100,000
+   items, then ``best_match`` for 10,000 open requests (~10 % have a true match).
+   Target ≤ 2 s for the two together. Each of the 3 samples starts cold (the matcher's
+   caches emptied, as in a fresh process), and build, matching and their sum are each
+   reported as the median of the 3; the sum of a warm run (caches kept, as on a later
+   scan in the same process) is given for comparison.
 2. Real time: one newly arrived item against a :class:`RequestIndex` of 10,000 open
    requests, over 200 items. Target ≤ 20 ms median.
 3. The original TypeScript design: every request compared with every item by
    string-similarity's ``compareTwoStrings`` (Dice on character bigrams) on title and
    author, 0.7/0.3. Timed on a sample of requests against all 100,000 items and
-   extrapolated to 10,000 requests; reported with its ratio to (1).
+   extrapolated to 10,000 requests; reported with its ratio to (1), build included.
 
 Everything is generated from one seed, so runs compare. ``python -m bench.bench_match``
 prints the medians; ``make bench`` calls :func:`run`.
 """
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import sys
 import time
 from collections import Counter
+from types import ModuleType
 from typing import Callable
 
+from plugin import matcher, normalize
 from plugin.matcher import ItemSide, MatchIndex, RequestIndex, RequestSide
 
 SEED = 20240611
 N_ITEMS = 100_000
 N_REQUESTS = 10_000
 MATCH_SHARE = 0.10
+FULL_SCAN_SAMPLES = 3
 REALTIME_ITEMS = 200
 NAIVE_BUDGET_S = 12.0  # wall-clock budget for the naive sample
 
@@ -285,6 +294,26 @@ def naive_best_match(request: RequestSide, items: list[ItemSide]) -> tuple[float
 # ---------------------------------------------------------------------- the bench
 
 
+def _forget_caches(*modules: ModuleType) -> None:
+    """Empty every cache of *modules* (anything with ``cache_clear``) and collect, so a
+    sample starts as a new process would: nothing parsed yet, no garbage pending."""
+    for module in modules:
+        for value in vars(module).values():
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and not isinstance(value, type):
+                clear()
+    gc.collect()
+
+
+def _full_scan(items: list[ItemSide], requests: list[RequestSide]) -> tuple[float, float, int]:
+    """(seconds to build the index, seconds for every best_match, accepted matches)."""
+    t0 = time.perf_counter()
+    index = MatchIndex(items)
+    t1 = time.perf_counter()
+    accepted = sum(1 for r in requests if index.best_match(r) is not None)
+    return t1 - t0, time.perf_counter() - t1, accepted
+
+
 def run(report: Report, quick: bool = False) -> None:
     n_items = 20_000 if quick else N_ITEMS
     n_requests = 2_000 if quick else N_REQUESTS
@@ -292,21 +321,24 @@ def run(report: Report, quick: bool = False) -> None:
     items, requests, req_books, item_books = _build(n_items, n_requests)
     t_gen = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    index = MatchIndex(items)
-    t_build = time.perf_counter() - t0
-    report("match.build_index_items", [t_build], items=n_items, generate_s=round(t_gen, 2))
-
-    samples, accepted = [], 0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        accepted = sum(1 for r in requests if index.best_match(r) is not None)
-        samples.append(time.perf_counter() - t0)
-    full = statistics.median(samples)
+    builds, matches, totals, accepted = [], [], [], 0
+    for _ in range(FULL_SCAN_SAMPLES):
+        _forget_caches(normalize, matcher)
+        t_build, t_match, accepted = _full_scan(items, requests)
+        builds.append(t_build)
+        matches.append(t_match)
+        totals.append(t_build + t_match)
+    warm_build, warm_match, _ = _full_scan(items, requests)  # caches kept from the last sample
+    full = statistics.median(totals)
+    report("match.build_index_items", builds, items=n_items, generate_s=round(t_gen, 2))
     report(
-        "match.best_match_all_requests", samples,
-        requests=n_requests, items=n_items, accepted=accepted, target_s=2.0,
-        first_run_s=round(samples[0], 3), per_request_us=round(full / n_requests * 1e6, 1),
+        "match.best_match_all_requests", matches,
+        requests=n_requests, items=n_items, accepted=accepted,
+        per_request_us=round(statistics.median(matches) / n_requests * 1e6, 1),
+    )
+    report(
+        "match.full_scan_build_and_match", totals,
+        requests=n_requests, items=n_items, target_s=2.0, warm_s=round(warm_build + warm_match, 3),
     )
 
     t0 = time.perf_counter()
@@ -346,8 +378,7 @@ def run(report: Report, quick: bool = False) -> None:
     report(
         "match.naive_dice_all_pairs_per_request", naive_times,
         sampled_requests=len(naive_times), items=n_items,
-        extrapolated_s=round(extrapolated, 1), ratio_vs_index=round(extrapolated / full, 1),
-        ratio_vs_index_first_run=round(extrapolated / samples[0], 1),
+        extrapolated_s=round(extrapolated, 1), ratio_vs_full_scan=round(extrapolated / full, 1),
     )
 
 

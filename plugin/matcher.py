@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import Generic, Iterable, Iterator, Mapping, TypeVar
 
 from rapidfuzz.distance import Indel
 
@@ -60,7 +60,9 @@ from plugin.normalize import (
     Title,
     parse_people,
     parse_title,
+    people_may_match,
     people_similarity,
+    sketch_title,
     token_close,
 )
 
@@ -183,13 +185,15 @@ def item_asins(item: ItemSide) -> dict[str, str]:
     asin = normalize_asin(item.asin)
     if asin:
         found[asin] = "asin_field"
-    for guid in (item.guid, *item.guids):
-        asin = asin_from_guid(guid)
-        if asin and asin not in found:
-            found[asin] = "asin_guid"
+    for guid in (item.guid, *item.guids) if item.guids else (item.guid,):
+        if guid and not guid.startswith("plex://"):  # Plex's own ids are never ASINs
+            asin = asin_from_guid(guid)
+            if asin and asin not in found:
+                found[asin] = "asin_guid"
     for path in item.file_paths:
-        for asin in asins_from_path(path):
-            found.setdefault(asin, "asin_path")
+        if "[" in path:  # only a bracketed token counts; most paths have none
+            for asin in asins_from_path(path):
+                found.setdefault(asin, "asin_path")
     return found
 
 
@@ -198,34 +202,43 @@ def item_asins(item: ItemSide) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
-    """Normalized form of one side, computed once per request/item and reused."""
+    """One side of a pair as the decision reads it.
 
-    title: Title
-    authors: tuple[Person, ...]
-    narrators: tuple[Person, ...]
+    The title and the names are parsed when first read, through the parsers' caches:
+    an index rules most candidates out on cheaper grounds (ASINs, a sketch of the
+    title, then the names alone), and a title that is never read is never parsed.
+    """
+
+    raw_title: str
+    raw_author: str | None
+    raw_narrator: str | None
     asins: Mapping[str, str]
     key: object
 
+    @property
+    def title(self) -> Title:
+        return parse_title(self.raw_title)
+
+    @property
+    def authors(self) -> tuple[Person, ...]:
+        return parse_people(self.raw_author)
+
+    @property
+    def narrators(self) -> tuple[Person, ...]:
+        return parse_people(self.raw_narrator)
+
+
+def _request_asins(request: RequestSide) -> dict[str, str]:
+    asin = normalize_asin(request.asin)
+    return {asin: "request"} if asin else {}
+
 
 def _prepare_request(request: RequestSide) -> _Prepared:
-    asin = normalize_asin(request.asin)
-    return _Prepared(
-        title=parse_title(request.title or ""),
-        authors=parse_people(request.author),
-        narrators=parse_people(request.narrator),
-        asins={asin: "request"} if asin else {},
-        key=request.key,
-    )
+    return _Prepared(request.title or "", request.author, request.narrator, _request_asins(request), request.key)
 
 
 def _prepare_item(item: ItemSide) -> _Prepared:
-    return _Prepared(
-        title=parse_title(item.title or ""),
-        authors=parse_people(item.author),
-        narrators=parse_people(item.narrator),
-        asins=item_asins(item),
-        key=item.key,
-    )
+    return _Prepared(item.title or "", item.author, item.narrator, item_asins(item), item.key)
 
 
 # ---------------------------------------------------------------- title comparison
@@ -360,6 +373,29 @@ def _compare_titles(
 # -------------------------------------------------------------------- the decision
 
 
+def _names_clash(author_score: float | None, component: float) -> bool:
+    """The ``author_mismatch`` guard: both sides name authors and no name on one side
+    resembles any on the other. Whatever the titles, the pair is then rejected."""
+    return author_score is not None and component < AUTHOR_FLOOR
+
+
+def _names_rule_out(req: _Prepared, item: _Prepared) -> bool:
+    """:func:`_names_clash` for this pair, told without scoring the names in full.
+
+    The same rule: both sides name authors, and neither the request's authors nor its
+    narrators may be the Plex author (``people_similarity`` below ``AUTHOR_FLOOR``).
+    An index asks it of every plausible candidate before parsing the candidate's
+    title, and most candidates' names are simply someone else's.
+    """
+    item_authors = item.authors
+    if not req.authors or not item_authors:
+        return False
+    return not (
+        people_may_match(req.authors, item_authors, AUTHOR_FLOOR)
+        or people_may_match(req.narrators, item_authors, AUTHOR_FLOOR)
+    )
+
+
 def _decide(
     req: _Prepared,
     item: _Prepared,
@@ -395,10 +431,9 @@ def _decide(
         )
 
     if guard is None:
-        if author_score is not None:
-            if component < AUTHOR_FLOOR:
-                guard = "author_mismatch"
-        elif narrator_score is None or narrator_score < AUTHOR_FLOOR:
+        if _names_clash(author_score, component):
+            guard = "author_mismatch"
+        elif author_score is None and (narrator_score is None or narrator_score < AUTHOR_FLOOR):
             # No name to compare (and the narrator does not turn out to be the Plex
             # author): the title is the only evidence. Accept it only when it is exact and
             # not a single word -- "It" or "Dune" alone names too many books.
@@ -456,9 +491,10 @@ def _ik(word: str) -> str:
     return "~" + "".join(out)
 
 
-def _index_words(title: Title) -> set[str]:
-    # Series numbers too: a query title's "2" may be found as the other's "Book 2".
-    return {_ik(w) for w in title.cover}
+@lru_cache(maxsize=65_536)
+def _halves(word: str) -> tuple[tuple[str, str], ...]:
+    """Each way to cut *word* in two: a query's "Spiderman" may be "Spider-Man" glued."""
+    return tuple((word[:i], word[i:]) for i in range(1, len(word)))
 
 
 def _may_be_covered(x: Title, y: Title) -> bool:
@@ -489,201 +525,320 @@ def _may_be_covered(x: Title, y: Title) -> bool:
     return False
 
 
-class _Index:
-    """Prepared entries plus an ASIN dict and two inverted indexes on title words.
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """A query title laid out to rule out indexed titles from their sketches alone.
+
+    :meth:`admits` is :func:`_may_be_covered` (could some part of the indexed title be
+    wholly present in the query's?) asked of a :class:`TitleSketch` instead of a parsed
+    title, and as certain: False only when the parse would say no too.
+    """
+
+    cover: frozenset[str]
+    # (first letter, length) of every word that a query word of five letters or more
+    # could be a respelling of: token_close's preconditions, as a set.
+    close: frozenset[tuple[str, int]]
+    # Query words that may be two indexed words glued, with each such cut in two.
+    splits: Mapping[str, tuple[tuple[str, str], ...]]
+    glued: tuple[tuple[str, str], ...]  # every cut of splits
+
+    def admits(
+        self, words: tuple[str, ...], parts: tuple[tuple[str, ...], ...], loose: tuple[tuple[str, ...], ...]
+    ) -> bool:
+        """False only when no part of the sketched title can be present in the query."""
+        # Plain loops rather than all()/any() over generators: this runs for every
+        # entry sharing a word with the query, thousands for a common word.
+        cover, close = self.cover, self.close
+        for part in parts:
+            if cover.issuperset(part):
+                return True
+            if close:
+                for w in part:
+                    if w not in cover and (len(w) < 5 or (w[0], len(w)) not in close):
+                        break
+                else:
+                    return True
+        for bag in loose:
+            if not cover.isdisjoint(bag):
+                return True
+            if close:
+                for w in bag:
+                    if len(w) >= 5 and not w.isdigit() and (w[0], len(w)) in close:
+                        return True
+        if self.glued:
+            for a, b in self.glued:
+                if a in words and b in words:
+                    return True
+        return False
+
+
+_Side = TypeVar("_Side", RequestSide, ItemSide)
+
+
+class _Index(Generic[_Side]):
+    """Entries filed under their title words and ASINs, parsed only when plausible.
+
+    Building an index must be cheap: a full scan builds one over the whole library
+    mirror every time, and parsing 100,000 titles and names costs seconds, while most
+    of them are never close to any request. So an entry is filed under the words of its
+    :func:`sketch_title` and parsed only when a query cannot rule it out otherwise.
 
     Candidate generation rests on what an accepted fuzzy decision requires of the
     titles: some part (non-series segment) of the query title is wholly present in the
     entry's title, *and* some part of the entry's title is wholly present in the query's.
 
-    * ``_postings`` (word → entries holding it) serves the first condition: per query
-      part, intersect the postings of its words, rarest first.
-    * ``_anchors`` serves the second: each part of an entry is filed under its rarest
-      word (two rarest for parts of three words or more) and its glued word pairs; an entry whose part is wholly present in
-      the query must be filed under one of the query's words. This is what keeps "The
-      Night" from dragging in every title that merely contains "night".
+    * ``_postings`` (word → entries holding it) serve the first: per query part,
+      intersect the entries holding each of its words, rarest first. A word is also
+      found respelt (``_spellings``: the filed words by :func:`_ik` key) and as two
+      words of the entry glued ("Spiderman" in "Spider-Man").
+    * The entry's sketch serves the second (:class:`_Probe`): the many titles that
+      merely share a common word with the query ("The Night" and every title with
+      "night") stop there, unparsed.
 
-    Candidates are the entries meeting both, then the title guards (the same
-    :func:`_compare_titles` the decision uses) drop the hopeless ones, and the rest go
-    through :func:`_decide`. Words are filed under :func:`_ik` keys so that common
-    respellings ("Colour"/"Color") are found; a match that rests on a respelling the key
-    does not capture ("Prozess"/"Process", a typo that swaps letters) can be missed by an
-    index while :func:`explain` accepts it.
+    Next the names, which alone can rule a pair out (:func:`_names_clash`) and cost
+    less to parse than a title; then the exact title checks and :func:`_decide`. Common
+    respellings ("Colour"/"Color") are found through their shared :func:`_ik` key; a
+    match that rests on a respelling the key does not capture ("Prozess"/"Process", a
+    typo that swaps letters) can be missed by an index while :func:`explain` accepts it.
+
+    Per entry the index adds no object that the garbage collector keeps tracking: it
+    refers to the caller's own side object and otherwise holds tuples of strings at
+    most two deep, which the collector soon stops tracking (a named tuple, or anything
+    deeper, it tracks for good or long enough to promote it to the oldest generation).
+    Each full collection walks every tracked object, and it is the growth of the oldest
+    generation that brings one on: 100,000 more would make every scan pay for several.
     """
 
-    _SMALL = 8  # below this many anchor hits, skip the postings intersection
     _ENTRIES_ARE_ITEMS = True
     _INTERSECT_ENOUGH = 4  # stop intersecting postings once this few candidates remain
 
     def __init__(self) -> None:
-        self._entries: dict[int, _Prepared] = {}
+        self._sides: dict[int, _Side] = {}
+        # The entry's TitleSketch, field by field.
+        self._words: dict[int, tuple[str, ...]] = {}
+        self._parts: dict[int, tuple[tuple[str, ...], ...]] = {}
+        self._loose: dict[int, tuple[tuple[str, ...], ...]] = {}
+        self._asins: dict[int, tuple[str, ...]] = {}  # only entries that have any
         self._ids: dict[object, int] = {}
-        self._anchored: dict[int, tuple[str, ...]] = {}
         self._next = 0
-        self._by_asin: dict[str, set[int]] = {}
-        self._postings: dict[str, set[int]] = {}
-        self._anchors: dict[str, set[int]] = {}
+        self._by_asin: dict[str, tuple[int, ...]] = {}
+        self._postings: dict[str, set[int]] = {}  # word, as written → entries
+        self._spellings: dict[str, tuple[str, ...]] = {}  # _ik key → the words filed under it
+        # Query word → its cuts into two filed words; valid until a word is filed for the
+        # first time or its last entry goes, which is when it is emptied.
+        self._cuts: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._sides)
 
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
-    def _add_many(self, prepared: Iterable[_Prepared]) -> None:
-        # Postings first, anchors after: anchors pick the rarest words, which needs the
-        # word counts of the whole batch (a bulk load would otherwise anchor its first
-        # thousand items on whatever word came first).
-        slots = [self._insert(p) for p in prepared]
-        for slot in slots:
-            if slot in self._entries:  # not replaced by a later entry with the same key
-                self._anchor(slot)
+    def _prepare(self, slot: int) -> _Prepared:
+        """The entry in *slot* as the decision reads it (nothing is parsed yet)."""
+        raise NotImplementedError
 
-    def _insert(self, prepared: _Prepared) -> int:
-        key = prepared.key
-        if key is not None and key in self._ids:
-            self.remove(key)
-        slot = self._next
-        self._next += 1
-        self._entries[slot] = prepared
-        if key is not None:
-            self._ids[key] = slot
-        for asin in prepared.asins:
-            self._by_asin.setdefault(asin, set()).add(slot)
-        for word in _index_words(prepared.title):
-            self._postings.setdefault(word, set()).add(slot)
-        return slot
+    def _insert(self, entries: Iterable[tuple[_Side, Iterable[str]]]) -> None:
+        """File each (side, its ASINs), replacing any entry with the same key.
 
-    def _anchor(self, slot: int) -> None:
-        postings = self._postings
-        words: set[str] = set()
-        for seg in self._entries[slot].title.segments:
-            if seg.series:
-                continue
-            ranked = sorted({_ik(w) for w in seg.required}, key=lambda k: (len(postings.get(k, ())), k))
-            # The rarest word; for longer parts the second rarest too, so that one
-            # misspelt rare word does not hide the entry.
-            words.update(ranked[: 1 if len(ranked) <= 2 else 2])
-            words.update(_ik(j) for j in seg.joins)
-        self._anchored[slot] = tuple(words)
-        for word in words:
-            self._anchors.setdefault(word, set()).add(slot)
+        One loop with the tables bound once serves a bulk load and a single add alike: a
+        full scan files 100,000 items, and per-item overhead adds up.
+        """
+        ids, sides, asins_of, by_asin = self._ids, self._sides, self._asins, self._by_asin
+        words_of, parts_of, loose_of = self._words, self._parts, self._loose
+        postings, spellings = self._postings, self._spellings
+        for side, asins in entries:
+            key = side.key
+            if key is not None and key in ids:
+                self.remove(key)
+            slot = self._next
+            self._next = slot + 1
+            words, parts, loose = sketch_title(side.title or "")
+            sides[slot] = side
+            words_of[slot], parts_of[slot], loose_of[slot] = words, parts, loose
+            if key is not None:
+                ids[key] = slot
+            if asins:
+                asins_of[slot] = filed = tuple(asins)
+                for asin in filed:
+                    by_asin[asin] = by_asin.get(asin, ()) + (slot,)
+            for word in words:
+                bucket = postings.get(word)
+                if bucket is None:
+                    postings[word] = {slot}
+                    key_of_word = _ik(word)
+                    spellings[key_of_word] = spellings.get(key_of_word, ()) + (word,)
+                    self._cuts.clear()
+                else:
+                    bucket.add(slot)
 
     def remove(self, key: object) -> bool:
         """Forget the entry with *key*; False when there was none."""
         slot = self._ids.pop(key, None)
         if slot is None:
             return False
-        prepared = self._entries.pop(slot)
-        for index, words in (
-            (self._by_asin, prepared.asins),
-            (self._postings, _index_words(prepared.title)),
-            (self._anchors, self._anchored.pop(slot, ())),
-        ):
-            for word in words:
-                bucket = index.get(word)
-                if bucket is not None:
-                    bucket.discard(slot)
-                    if not bucket:
-                        del index[word]
+        del self._sides[slot]
+        for asin in self._asins.pop(slot, ()):
+            left = tuple(s for s in self._by_asin[asin] if s != slot)
+            if left:
+                self._by_asin[asin] = left
+            else:
+                del self._by_asin[asin]
+        del self._parts[slot], self._loose[slot]
+        for word in self._words.pop(slot):
+            bucket = self._postings[word]
+            bucket.discard(slot)
+            if not bucket:
+                del self._postings[word]
+                self._cuts.clear()
+                ik = _ik(word)
+                others = tuple(w for w in self._spellings[ik] if w != word)
+                if others:
+                    self._spellings[ik] = others
+                else:
+                    del self._spellings[ik]
         return True
 
     def _asin_slots(self, asins: Iterable[str]) -> set[int]:
         out: set[int] = set()
         for asin in asins:
-            out |= self._by_asin.get(asin, set())
+            out.update(self._by_asin.get(asin, ()))
         return out
 
-    def _postings_slots(self, title: Title) -> set[int]:
+    def _word_slots(self, word: str, probe: _Probe) -> list[set[int]]:
+        """Entries whose title may hold *word*, as sets to be united: those holding it
+        as written or respelt, and those holding two words it glues."""
+        postings = self._postings
+        found = [postings[spelling] for spelling in self._spellings.get(_ik(word), ())]
+        for a, b in probe.splits.get(word, ()):
+            both = postings[a] & postings[b]
+            if both:
+                found.append(both)
+        return found
+
+    def _title_slots(self, title: Title, probe: _Probe) -> set[int]:
         """Entries holding every word of at least one part of *title*."""
         postings = self._postings
         out: set[int] = set()
         for seg in title.segments:
             if seg.series:
                 continue
-            keys = {_ik(t) for t in seg.required}
-            lists = sorted((postings[k] for k in keys if k in postings), key=len)
-            if lists:
-                found = lists[0]
-                for more in lists[1:]:
+            # Rarest word first. A word no entry holds is skipped: it may still be a
+            # respelling of one.
+            words = sorted(
+                ((sum(map(len, sets)), sets) for sets in (self._word_slots(w, probe) for w in seg.required) if sets),
+                key=lambda sized: sized[0],
+            )
+            if words:
+                first = words[0][1]
+                found = first[0] if len(first) == 1 else set().union(*first)
+                for _size, sets in words[1:]:
                     if len(found) <= self._INTERSECT_ENOUGH:
                         break
-                    found = found & more
+                    # found is the smaller side: intersect it with each set, unite the rest.
+                    found = found & sets[0] if len(sets) == 1 else set().union(*[found & s for s in sets])
                 out |= found
-            for glued in seg.joins:
-                hit = postings.get(_ik(glued))
+            for glued in seg.joins:  # "Spider-Man" is an entry's "Spiderman" as written
+                hit = postings.get(glued)
                 if hit:
                     out |= hit
         return out
 
-    def _anchor_slots(self, title: Title) -> set[int]:
-        """Entries with a part filed under one of *title*'s words."""
-        anchors = self._anchors
-        out: set[int] = set()
-        for word in title.cover:
-            hit = anchors.get(_ik(word))
-            if hit:
-                out |= hit
-        return out
+    def _probe(self, title: Title) -> _Probe:
+        postings, known = self._postings, self._cuts
+        splits = {}
+        for token in title.tokens:
+            cuts = known.get(token)
+            if cuts is None:
+                cuts = known[token] = tuple((a, b) for a, b in _halves(token) if a in postings and b in postings)
+            if cuts:
+                splits[token] = cuts
+        return _Probe(
+            cover=title.cover,
+            close=frozenset(
+                (u[0], n) for u in title.tokens if len(u) >= 5 for n in range(len(u) - 2, len(u) + 3)
+            ),
+            splits=splits,
+            glued=tuple(cut for cuts in splits.values() for cut in cuts),
+        )
 
-    def _title_slots(self, title: Title) -> set[int]:
-        found = self._anchor_slots(title)
-        if len(found) > self._SMALL:
-            found &= self._postings_slots(title)
-        return found
+    def _plausible(self, query: _Prepared) -> list[int]:
+        """The title candidates for *query* that its ASINs and their sketches leave, in
+        slot order: one pass over what may be thousands of entries sharing a word."""
+        probe = self._probe(query.title)
+        conflicting = self._asins if query.asins else {}  # equal ASINs are found by ASIN
+        words, parts, loose, admits = self._words, self._parts, self._loose, probe.admits
+        return [
+            slot for slot in sorted(self._title_slots(query.title, probe))
+            if slot not in conflicting and admits(words[slot], parts[slot], loose[slot])
+        ]
 
     def _near_slots(self, title: Title, asins: Iterable[str], budget: int = 500) -> set[int]:
         """A wider net for near misses: any shared word, rarest words first."""
-        out = self._anchor_slots(title) | self._postings_slots(title) | self._asin_slots(asins)
-        keys = {_ik(t) for t in title.tokens}
-        words = sorted((k for k in keys if k in self._postings), key=lambda k: len(self._postings[k]))
-        for word in words:
+        out = self._title_slots(title, self._probe(title)) | self._asin_slots(asins)
+        spellings = {w for t in title.tokens for w in self._spellings.get(_ik(t), ())}
+        for word in sorted(spellings, key=lambda w: len(self._postings[w])):
             if len(out) >= budget:
                 break
             out |= self._postings[word]
         return out
 
-    def _accepted(self, req: _Prepared, item: _Prepared, key: object) -> Decision | None:
-        """The decision for a title candidate if it is accepted, else None (cheaply)."""
-        if req.asins and item.asins:
-            return None  # different ASINs (equal ones are found through the ASIN dict)
-        entry, query = (item.title, req.title) if self._ENTRIES_ARE_ITEMS else (req.title, item.title)
-        if not _may_be_covered(entry, query):
-            return None  # no part of the entry's title can be present in the query's
+    def _accepted(self, slot: int, query: _Prepared) -> Decision | None:
+        """The decision for a :meth:`_plausible` candidate if it is accepted, else None.
+
+        The names first, since they alone can rule the pair out and cost less to parse
+        than the entry's title, which is parsed only when they do not.
+        """
+        entry = self._prepare(slot)
+        req, item = (query, entry) if self._ENTRIES_ARE_ITEMS else (entry, query)
+        if _names_rule_out(req, item):
+            return None  # author_mismatch, whatever the titles
+        if not _may_be_covered(entry.title, query.title):
+            return None
         titles = _compare_titles(req.title, item.title, quick=True, b_first=self._ENTRIES_ARE_ITEMS)
         if titles[1] is not None:
             return None  # a title guard fires: the decision cannot accept
-        d = _decide(req, item, key, titles)
+        d = _decide(req, item, entry.key, titles)
         return d if d.match else None
 
+    def _decisions(self, slots: Iterable[int], query: _Prepared) -> list[Decision]:
+        """The full decision for each entry in *slots*, in slot order."""
+        prepare, out = self._prepare, []
+        for slot in sorted(slots):
+            entry = prepare(slot)
+            req, item = (query, entry) if self._ENTRIES_ARE_ITEMS else (entry, query)
+            out.append(_decide(req, item, entry.key))
+        return out
 
-class MatchIndex(_Index):
+
+class MatchIndex(_Index[ItemSide]):
     """The library mirror as a matcher: many items, queried by one request at a time."""
 
     def __init__(self, items: Iterable[ItemSide] = ()) -> None:
         super().__init__()
-        self._add_many(_prepare_item(item) for item in items)
+        self._insert((item, item_asins(item)) for item in items)
 
     def add(self, item: ItemSide) -> None:
         """Add (or replace, by ``item.key``) one library item."""
-        self._add_many((_prepare_item(item),))
+        self._insert(((item, item_asins(item)),))
+
+    def _prepare(self, slot: int) -> _Prepared:
+        item = self._sides[slot]
+        # The index knows which items have ASINs: no need to look through the others'.
+        asins = item_asins(item) if slot in self._asins else {}
+        return _Prepared(item.title or "", item.author, item.narrator, asins, item.key)
 
     def best_match(self, request: RequestSide) -> Decision | None:
         """The best accepted decision for *request* (its ``key`` is the item's), or None."""
         req = _prepare_request(request)
-        entries = self._entries
         if req.asins:
-            hits = [
-                _decide(req, entries[s], entries[s].key) for s in sorted(self._asin_slots(req.asins))
-            ]
-            hits = [d for d in hits if d.match]
+            hits = [d for d in self._decisions(self._asin_slots(req.asins), req) if d.match]
             if hits:
                 return max(hits, key=_rank)
         best: Decision | None = None
         best_rank: tuple[bool, float, bool, float, float] | None = None
-        for slot in sorted(self._title_slots(req.title)):
-            item = entries[slot]
-            d = self._accepted(req, item, item.key)
+        for slot in self._plausible(req):
+            d = self._accepted(slot, req)
             if d is not None:
                 r = _rank(d)
                 if best_rank is None or r > best_rank:
@@ -697,13 +852,12 @@ class MatchIndex(_Index):
         what an admin needs to see when asking why a request did not match.
         """
         req = _prepare_request(request)
-        slots = self._near_slots(req.title, req.asins)
-        decisions = [_decide(req, self._entries[s], self._entries[s].key) for s in sorted(slots)]
+        decisions = self._decisions(self._near_slots(req.title, req.asins), req)
         decisions.sort(key=_rank, reverse=True)
         return decisions[: max(0, limit)]
 
 
-class RequestIndex(_Index):
+class RequestIndex(_Index[RequestSide]):
     """Open requests as a matcher: queried by one newly arrived library item.
 
     This is the real-time path (webhook, websocket, poll): one item against every open
@@ -714,26 +868,22 @@ class RequestIndex(_Index):
 
     def __init__(self, requests: Iterable[RequestSide] = ()) -> None:
         super().__init__()
-        self._add_many(_prepare_request(request) for request in requests)
+        self._insert((request, _request_asins(request)) for request in requests)
 
     def add(self, request: RequestSide) -> None:
         """Add (or replace, by ``request.key``) one open request."""
-        self._add_many((_prepare_request(request),))
+        self._insert(((request, _request_asins(request)),))
+
+    def _prepare(self, slot: int) -> _Prepared:
+        return _prepare_request(self._sides[slot])
 
     def matches_for_item(self, item: ItemSide) -> list[Decision]:
         """Every request *item* satisfies, best first; each decision's ``key`` is the request's."""
         it = _prepare_item(item)
-        entries = self._entries
-        out: list[Decision] = []
         by_asin = self._asin_slots(it.asins)
-        for slot in sorted(by_asin):
-            req = entries[slot]
-            d = _decide(req, it, req.key)
-            if d.match:
-                out.append(d)
-        for slot in sorted(self._title_slots(it.title) - by_asin):
-            req = entries[slot]
-            d = self._accepted(req, it, req.key)
+        out = [d for d in self._decisions(by_asin, it) if d.match]
+        for slot in self._plausible(it):  # not by_asin: those have ASINs, and so has it
+            d = self._accepted(slot, it)
             if d is not None:
                 out.append(d)
         out.sort(key=_rank, reverse=True)
@@ -742,8 +892,7 @@ class RequestIndex(_Index):
     def candidates(self, item: ItemSide, limit: int = 5) -> list[Decision]:
         """The best-scoring requests for *item*, accepted or not, best first."""
         it = _prepare_item(item)
-        slots = self._near_slots(it.title, it.asins)
-        decisions = [_decide(self._entries[s], it, self._entries[s].key) for s in sorted(slots)]
+        decisions = self._decisions(self._near_slots(it.title, it.asins), it)
         decisions.sort(key=_rank, reverse=True)
         return decisions[: max(0, limit)]
 

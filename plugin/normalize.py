@@ -16,6 +16,10 @@ three names of which any one may match.
 
 Everything here is pure and cached: the same author string appears on thousands of
 library items, and the same title is parsed on every scan.
+
+An index over a whole library cannot afford to parse every title, so
+:func:`sketch_title` gives it, in one cheap pass, the words a title can be found by
+and enough to rule most titles out before they are parsed (see :class:`TitleSketch`).
 """
 from __future__ import annotations
 
@@ -32,11 +36,14 @@ __all__ = [
     "Person",
     "Segment",
     "Title",
+    "TitleSketch",
     "fold",
     "parse_people",
     "parse_title",
+    "people_may_match",
     "people_similarity",
     "person_similarity",
+    "sketch_title",
     "token_close",
 ]
 
@@ -97,7 +104,7 @@ _STANDALONE_ROMAN = frozenset(
 
 
 def _roman(text: str) -> int | None:
-    if not text or any(ch not in _ROMAN_VALUES for ch in text) or len(text) > 7:
+    if not text or text.strip("ivxlc") or len(text) > 7:  # a letter that is no numeral
         return None
     total, prev = 0, 0
     for ch in reversed(text):
@@ -115,9 +122,11 @@ def _number(text: str) -> str | None:
     if text[0].isdigit():
         if "." in text:
             whole, _, frac = text.partition(".")
+            if not whole.isdecimal():
+                return None  # "2nd.Ed", the last word of a title, is not a number
             frac = frac.rstrip("0")
             return f"{int(whole)}.{frac}" if frac else str(int(whole))
-        return str(int(text)) if text.isdigit() else None
+        return str(int(text)) if text.isdecimal() else None
     if text in _WORD_NUMBERS:
         return str(_WORD_NUMBERS[text])
     value = _roman(text)
@@ -250,18 +259,23 @@ class Title:
     cover: frozenset[str] = frozenset()
 
 
+def _canonical(tok: str) -> str:
+    """One word as titles are compared: numbers written one way ("03", "8th", "IV").
+
+    ``isdecimal``, not ``isdigit``: ``int`` rejects digits such as "፩".
+    """
+    if tok.isdecimal():
+        return str(int(tok))
+    if tok[0].isdigit() and tok[-2:] in ("st", "nd", "rd", "th") and tok[:-2].isdecimal():
+        return str(int(tok[:-2]))  # "8th" → "8"
+    if tok in _STANDALONE_ROMAN:
+        return str(_roman(tok))
+    return tok
+
+
 def _tokens(text: str) -> list[str]:
     text = text.replace("'", "").replace(".", " ")
-    out: list[str] = []
-    for tok in _NON_WORD_RE.sub(" ", text).split():
-        if tok.isdigit():
-            tok = str(int(tok))
-        elif tok[0].isdigit() and tok[-2:] in ("st", "nd", "rd", "th") and tok[:-2].isdigit():
-            tok = str(int(tok[:-2]))  # "8th" → "8"
-        elif tok in _STANDALONE_ROMAN:
-            tok = str(_roman(tok))
-        out.append(tok)
-    return out
+    return [_canonical(tok) for tok in _NON_WORD_RE.sub(" ", text).split()]
 
 
 def _significant(tokens: list[str]) -> tuple[str, ...]:
@@ -390,7 +404,9 @@ def parse_title(raw: str) -> Title:
     entries: list[tuple[str, str]] = [(p, "main") for p in parts]
     entries += [(p, "series" if is_series else "aside") for p, is_series in pieces]
     lone = len(parts) == 1
-    segments: list[Segment] = []
+    # (tokens, series, joins, descriptive, token set) per segment: the Segments are made
+    # once the last pass below knows which words each one requires.
+    drafts: list[tuple[tuple[str, ...], bool, tuple[str, ...], bool, frozenset[str]]] = []
     title_numbers: set[str] = set()
     for idx, (part, where) in enumerate(entries):
         series = where == "series"
@@ -422,17 +438,16 @@ def parse_title(raw: str) -> Title:
             or toks[0] in _DESCRIPTIVE_START
             or not _DESCRIPTIVE_WORDS.isdisjoint(toks)
         )
-        segments.append(
-            Segment(tokens=sig, series=series, joins=joins, descriptive=descriptive, token_set=_frozen(sig))
-        )
+        drafts.append((sig, series, joins, descriptive, _frozen(sig)))
 
-    if segments and all(s.series for s in segments):
+    if drafts and all(series for _sig, series, *_rest in drafts):
         # Nothing but a series designation ("Book 2"): that *is* the title.
-        segments = [Segment(s.tokens, False, s.joins, s.descriptive, s.token_set) for s in segments]
+        drafts = [(sig, False, joins, descriptive, token_set) for sig, _s, joins, descriptive, token_set in drafts]
     main: frozenset[str] | None = None
-    for i, seg in enumerate(segments):
-        required = seg.token_set
-        if not seg.series:
+    segments: list[Segment] = []
+    for sig, series, joins, descriptive, token_set in drafts:
+        required = token_set
+        if not series:
             if main is None:
                 main = required
             elif len(required) >= 4 and not main <= required:
@@ -440,21 +455,22 @@ def parse_title(raw: str) -> Title:
                 # or one repeating the whole main title ("Good Omens: ... Good Omens
                 # Script Book") is judged on all its words.
                 required = (required - main) or required
-        segments[i] = Segment(seg.tokens, seg.series, seg.joins, seg.descriptive, seg.token_set, required)
+        segments.append(Segment(sig, series, joins, descriptive, token_set, required))
     key = " ".join(t for s in segments if not s.series for t in s.tokens)
-    tokens = _frozen(t for s in segments for t in s.tokens)
-    joins = _frozen(j for s in segments for j in s.joins)
+    # One segment's word set is the title's: shared, one object fewer to keep per title.
+    tokens = segments[0].token_set if len(segments) == 1 else _frozen(t for s in segments for t in s.tokens)
+    glued = _frozen(j for s in segments for j in s.joins)
     numbers = _frozen(series_numbers)
     return Title(
         segments=tuple(segments),
         key=key,
         tokens=tokens,
-        joins=joins,
+        joins=glued,
         series_numbers=numbers,
         title_numbers=_frozen(title_numbers),
         omnibus=omnibus,
         split=split,
-        cover=tokens | joins | numbers if joins or numbers else tokens,
+        cover=tokens | glued | numbers if glued or numbers else tokens,
     )
 
 
@@ -466,6 +482,243 @@ def _frozen(values: Iterable[str]) -> frozenset[str]:
     # thousands of empty frozensets, each one more object for the garbage collector.
     out = frozenset(values)
     return out if out else _EMPTY
+
+
+# ------------------------------------------------------------------ title sketches
+
+
+class TitleSketch(NamedTuple):
+    """What an index needs of a title before it is worth parsing.
+
+    :func:`parse_title` costs tens of microseconds, too much to spend on each of
+    100,000 library titles when most are never close to any request. A sketch is one
+    pass over the title's words that promises two things about the parse (the tests
+    hold it to them):
+
+    * ``words`` holds every word of the parse's ``tokens`` and ``series_numbers``
+      (and more: each number in every spelling, words the parse drops), so an index
+      filing a sketch's words finds every title that the parsed words would find.
+      Like the parse's, it has stopwords only where they may be all a segment has.
+    * Every non-series segment of the parse either has all the words of some entry
+      of ``parts`` among its ``required`` words, or has a required word in some entry
+      of ``loose``. So when no entry of ``parts`` can be wholly found in another
+      title and no word of ``loose`` can be found there at all, no segment of the
+      parse can be found there either, and the title is ruled out without parsing.
+
+    ``parts`` come from pieces of the title that have words the parse is sure to
+    keep; ``loose`` from pieces that have none ("(Unabridged)", "(Book 3)"), which
+    may not form a segment at all.
+    """
+
+    words: tuple[str, ...]
+    parts: tuple[tuple[str, ...], ...]
+    loose: tuple[tuple[str, ...], ...]
+
+
+# Words a segment's required words may lack although the title's text has them:
+# stopwords, and whatever a series designation ("Book Three of the X Series"), a
+# range ("Books 1-3"), a split part ("Part 1 of 2") or a trailing edition marker
+# (", A Novel", "Unabridged Edition") takes out of a segment.
+_SKETCH_UNSURE = STOPWORDS | frozenset(_WORD_NUMBERS) | frozenset(
+    "book books bk bks volume volumes vol vols part parts pt episode ep no nos number installment "
+    "novel novella thriller memoir series saga sequence cycle disc cd through thru unabridged "
+    "abridged edition audiobook".split()
+)
+# The same patterns match without spaces, inside one word: "Nox" is "No. X" to the
+# series patterns, "Book2" is "Book 2", "often" is "of ten" to the split-part one, and
+# "Bicycle Book 2" is the series "Bi" (a series word glued to the name before it).
+_GLUED_NUMBER_RE = re.compile(
+    rf"(?:book|bk|volume|vol|part|pt|episode|ep|no|number|installment|novel|disc|cd)?(?:{_NUM})?"
+    rf"(?:of|in|from)?(?:{_NUM})?"
+)
+_GLUED_SERIES_RE = re.compile(r"(.+?)(?:series|saga|sequence|cycle)")
+# Numbers the parse takes from the text rather than from one word: every "N - M" range
+# (a superset of the range patterns) and every decimal ("Book 1.5").
+_SKETCH_RANGE_RE = re.compile(r"(?=(\d{1,3})\s*(?:-|to|through|thru|and)\s*#?\s*(\d{1,3})(?!\d))")
+_DECIMAL_RE = re.compile(r"(?=(\d+\.\d+))")
+# One translation for a whole title: "|" wherever parse_title may split it into
+# segments, and more (every bracket, colon, semicolon and bar; dashes next to a space
+# and ", or" are marked beforehand); a space for other ASCII punctuation, as _tokens
+# does; apostrophes are kept for _apostrophe_word. Other scripts' punctuation goes by
+# the regular expression _tokens uses.
+_SKETCH_MARKS = {
+    **{chr(c): " " for c in range(128) if not chr(c).isalnum() and chr(c) not in "'|"},
+    **dict.fromkeys("()[]{}:;", "|"),
+}
+_SKETCH_TABLE = str.maketrans(_SKETCH_MARKS)
+# The same for ASCII titles as bytes, where a translation is a plain table look-up.
+_SKETCH_BYTES = bytes.maketrans("".join(_SKETCH_MARKS).encode(), "".join(_SKETCH_MARKS.values()).encode())
+_NON_WORD_BUT_MARKS_RE = re.compile(r"(?:[^\w'|]|_)+")
+
+
+# What one word brings to a sketch: (every word it may stand for, the word as the parse
+# writes it first; that word again if the parse keeps it in any segment, else None).
+_WordFacts = tuple[tuple[str, ...], str | None]
+
+
+class _KnownWords:
+    """Words whose facts are just themselves ("plain"), and the plain words the parse
+    is sure to keep (a sure word is always plain).
+
+    With these, a title's words are sorted by set operations, and only the odd ones
+    (numbers, glued forms, words not seen yet) are looked at one by one. A cache: it
+    grows with the vocabulary, so it is emptied past a size, and ``cache_clear``
+    empties it like the ``lru_cache`` functions' own.
+    """
+
+    _LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self.plain: set[str] = set()
+        self.sure: set[str] = set()
+
+    def note(self, word: str, sure: bool) -> None:
+        if len(self.plain) >= self._LIMIT:
+            self.cache_clear()
+        self.plain.add(word)
+        if sure:
+            self.sure.add(word)
+
+    def cache_clear(self) -> None:
+        self.plain.clear()
+        self.sure.clear()
+
+
+_KNOWN_WORDS = _KnownWords()
+
+
+@lru_cache(maxsize=131_072)
+def _sketch_word(tok: str) -> _WordFacts:
+    """The :data:`_WordFacts` of one word, noting it in :data:`_KNOWN_WORDS` if plain."""
+    word = _canonical(tok)
+    more: list[str] = []
+    if word in _WORD_NUMBERS:
+        more.append(str(_WORD_NUMBERS[word]))
+    elif not word.strip("ivxlc"):
+        value = _roman(word)
+        if value is not None:
+            more.append(str(value))
+    glued_series = _GLUED_SERIES_RE.fullmatch(word)
+    if glued_series:
+        more.append(_canonical(glued_series.group(1)))
+    listed = word in _SKETCH_UNSURE or word.isdecimal()
+    glued_number = not listed and _GLUED_NUMBER_RE.fullmatch(word) is not None
+    if glued_number:
+        # "nox", "book2", "partoneof": the number may be any piece of the word.
+        more.extend(
+            n for i in range(len(word)) for j in range(i + 1, len(word) + 1)
+            if (n := _number(word[i:j])) is not None
+        )
+    sure = word.isalpha() and not (listed or glued_number or glued_series)
+    found = tuple(dict.fromkeys((word, *more)))
+    if found == (tok,):
+        _KNOWN_WORDS.note(tok, sure)
+    return found, word if sure else None
+
+
+def _apostrophe_word(tok: str) -> _WordFacts | None:
+    """:func:`_sketch_word` for a word with an apostrophe in it.
+
+    The parse deletes the apostrophe ("Abaddon's" is "abaddons"), but its patterns see
+    a word boundary there ("Ve'Book V" is the series "Ve"): each piece is a word too,
+    and the word is sure only when every later piece is.
+    """
+    bits = [bit for bit in tok.split("'") if bit]
+    if not bits:
+        return None
+    found, sure = _sketch_word("".join(bits))
+    pieces = [_sketch_word(bit) for bit in bits]
+    found += tuple(word for bit_found, _ in pieces for word in bit_found)
+    return found, sure if all(bit_sure for _, bit_sure in pieces[1:]) else None
+
+
+def _text_numbers(text: str) -> set[str]:
+    """Series numbers that no single word of *text* spells: ranges and decimals."""
+    out: set[str] = set()
+    if _SKETCH_RANGE_RE.search(text):  # else neither the parse nor this finds a range
+        ranged = _RANGE_RE.sub(" ", text)
+        for source in {text, ranged}:  # a range can also close around one the parse removed
+            for m in _SKETCH_RANGE_RE.finditer(source):
+                lo, hi = int(m.group(1)), int(m.group(2))
+                if lo < hi <= lo + 50:
+                    out.update(str(i) for i in range(lo, hi + 1))
+    if "." in text:
+        for m in _DECIMAL_RE.finditer(text):
+            number = _number(m.group(1))
+            if number is not None:
+                out.add(number)
+    return out
+
+
+def sketch_title(raw: str) -> TitleSketch:
+    """The :class:`TitleSketch` of *raw*: its words, without parsing the title.
+
+    Set operations and cached per-word facts: an index sketches every title of a
+    library, so this is kept to a few microseconds a title.
+    """
+    text = fold(raw or "")
+    if "&" in text or "+" in text:
+        text = text.replace("&", " and ").replace("+", " and ")
+    if "-" in text or "," in text:  # the marks below go by single spaces, as the parse's
+        text = " ".join(text.split())
+    numbers = _text_numbers(text) if _DIGIT_RE.search(text) else None
+    if "-" in text:
+        text = text.replace(" -", " |").replace("- ", "| ")
+    if ", or" in text:
+        text = text.replace(", or ", "| or ").replace(", or,", "| or,")
+    if text.isascii():
+        text = text.encode("ascii").translate(_SKETCH_BYTES).decode("ascii")
+    else:
+        text = _NON_WORD_BUT_MARKS_RE.sub(" ", text.translate(_SKETCH_TABLE))
+    if "|" not in text:  # one piece, as most titles are
+        piece = _sketch_piece(text)
+        if piece is None:
+            return TitleSketch(tuple(numbers or ()), (), ())
+        found, kept = piece
+        words = found | numbers if numbers else found
+        return TitleSketch(tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),))
+    pieces = [piece for piece in map(_sketch_piece, text.split("|")) if piece is not None]
+    every = [found for found, _kept in pieces]
+    sure = [kept for _found, kept in pieces]
+    # A long subtitle is not judged on words it repeats from the main title, so a word
+    # that another piece has too is no promise.
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for found in every:
+        shared |= seen & found
+        seen |= found
+    if shared:
+        sure = [kept - shared for kept in sure]
+    words = seen | numbers if numbers else seen
+    parts = tuple([tuple(kept) for kept in sure if kept])
+    loose = tuple([tuple(found) for found, kept in zip(every, sure) if not kept])
+    return TitleSketch(tuple(words), parts, loose)
+
+
+def _sketch_piece(piece: str) -> tuple[set[str], set[str]] | None:
+    """(every word it may stand for, the words the parse is sure to keep) for one piece
+    of a title (its punctuation already spaces), or None when it has no words."""
+    known = _KNOWN_WORDS
+    found = set(piece.split())
+    if not found:
+        return None
+    odd = found - known.plain
+    kept = found & known.sure
+    if odd:
+        found -= odd
+        for tok in odd:
+            facts = _apostrophe_word(tok) if "'" in tok else _sketch_word(tok)
+            if facts is not None:
+                found.update(facts[0])
+                if facts[1]:
+                    kept.add(facts[1])
+        if not found:
+            return None
+    if kept:
+        # A sure word is never a stopword and stays in its segment, so the parse drops
+        # this piece's stopwords ("the", "of"): no need to file them.
+        found -= STOPWORDS
+    return found, kept
 
 
 def token_close(a: str, b: str) -> bool:
@@ -642,13 +895,37 @@ def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return True
 
 
-@lru_cache(maxsize=262_144)
 def person_similarity(a: Person, b: Person) -> float:
     """0..1: how likely two written names are the same person.
 
     Same surname with clashing given names ("Stephen King" / "Owen King") scores low on
     purpose: relatives write in the same genres, and a father's book is not the son's.
     """
+    return _name_similarity(a.tokens, b.tokens)
+
+
+# The most two different people's names can score: the fuzzy comparison of their
+# spellings is capped there.
+DIFFERENT_PEOPLE_MAX = 0.4
+
+
+@lru_cache(maxsize=262_144)
+def _name_similarity(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...]) -> float:
+    """:func:`person_similarity`, cached by the names' words (a person is made from
+    them): a key of strings is one the garbage collector soon stops tracking, where a
+    key of two named tuples it tracks for as long as the cache keeps it, and a scan
+    fills the cache with tens of thousands of pairs."""
+    a, b = Person.of(a_tokens), Person.of(b_tokens)
+    evidence = _same_person_evidence(a, b)
+    if evidence is not None:
+        return evidence
+    return min(DIFFERENT_PEOPLE_MAX, fuzz.token_sort_ratio(" ".join(a.tokens), " ".join(b.tokens)) / 100.0)
+
+
+def _same_person_evidence(a: Person, b: Person) -> float | None:
+    """:func:`person_similarity` when the names' structure decides it (same letters,
+    same words, same surname, a surname with its particle glued); None when nothing
+    does: then they are different people, scored at most ``DIFFERENT_PEOPLE_MAX``."""
     if a.compact == b.compact:
         return 1.0
     if a.sorted_tokens == b.sorted_tokens:
@@ -659,18 +936,36 @@ def person_similarity(a: Person, b: Person) -> float:
             return 0.8  # "Tolkien" alone
         if _given_compatible(a.given, b.given):
             return 0.95 if surname == 1.0 else 0.9
-        return 0.4
+        return DIFFERENT_PEOPLE_MAX
     # "Ursula K. Le Guin" / "Ursula LeGuin": compare compact surnames with particles.
     if len(a.tokens) > 1 and len(b.tokens) > 1:
         if a.compact.endswith(b.last) or b.compact.endswith(a.last):
             if _given_compatible(a.given[:1], b.given[:1]):
                 return 0.9
-    return min(0.4, fuzz.token_sort_ratio(" ".join(a.tokens), " ".join(b.tokens)) / 100.0)
+    return None
 
 
-@lru_cache(maxsize=262_144)
+def people_may_match(a: tuple[Person, ...], b: tuple[Person, ...], floor: float) -> bool:
+    """Whether ``people_similarity(a, b) >= floor``, for a *floor* above
+    ``DIFFERENT_PEOPLE_MAX``: found without the fuzzy comparison of different people's
+    spellings, which never scores that high. An index asks this of thousands of
+    candidates whose names are simply someone else's."""
+    if floor <= DIFFERENT_PEOPLE_MAX:
+        raise ValueError(f"floor {floor} is not above {DIFFERENT_PEOPLE_MAX}")
+    for x in a:
+        for y in b:
+            evidence = _same_person_evidence(x, y)
+            if evidence is not None and evidence >= floor:
+                return True
+    return False
+
+
 def people_similarity(a: tuple[Person, ...], b: tuple[Person, ...]) -> float | None:
-    """Best similarity between any name of *a* and any of *b*; None when either is empty."""
+    """Best similarity between any name of *a* and any of *b*; None when either is empty.
+
+    Not cached itself (its key would be tuples of named tuples, see
+    :func:`_name_similarity`); each pair of names is.
+    """
     if not a or not b:
         return None
     return max(person_similarity(x, y) for x in a for y in b)
