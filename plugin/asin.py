@@ -11,7 +11,6 @@ folder or file name. An arbitrary run of ten characters is never an ASIN.
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 _ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
 # A bracketed token in a path: "[B08V8B2CGV]". Brackets are required on both sides.
@@ -32,10 +31,6 @@ def normalize_asin(value: object) -> str | None:
         return None
     candidate = value.strip().upper()
     return candidate if _ASIN_RE.match(candidate) else None
-
-
-def is_asin(value: object) -> bool:
-    return normalize_asin(value) is not None
 
 
 def asin_from_guid(guid: str | None) -> str | None:
@@ -64,13 +59,3 @@ def asins_from_path(path: str | None) -> list[str]:
             found.append(asin)
     return found
 
-
-def first_asin(*candidates: Iterable[str | None] | str | None) -> str | None:
-    """The first valid ASIN among the given values or iterables of values."""
-    for candidate in candidates:
-        values = [candidate] if isinstance(candidate, str) or candidate is None else candidate
-        for value in values:
-            asin = normalize_asin(value)
-            if asin:
-                return asin
-    return None

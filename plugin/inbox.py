@@ -8,9 +8,8 @@ processed again after restart: exactly once in effect.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from plugin import lifecycle
 from plugin.mirror import MirrorWriter, T, remove_rows
 from plugin.models import InboxEvent, utcnow
-from plugin.plex_client import AlbumRecord, PlexClient, PlexError, PlexNotFound
+from plugin.plex_client import AlbumRecord, PlexClient, PlexError
 from plugin.runtime import Runtime
 from plugin.sync import fetch_details
 
@@ -238,14 +237,3 @@ class InboxProcessor:
             row.status, row.processed_at = status, utcnow()
             row.outcome, row.last_error = outcome, error if error else row.last_error
 
-
-def wait_until_idle(processor: InboxProcessor, timeout: float = 10.0) -> None:
-    """Process until nothing is due (tests and the demo)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if processor.run_once() == 0:
-            with processor.runtime.session() as s:
-                if not s.scalar(select(func.count()).select_from(InboxEvent)
-                                .where(InboxEvent.status.in_(("pending", "processing")))):
-                    return
-            time.sleep(0.1)

@@ -123,14 +123,6 @@ def _brief(summary: dict[str, Any]) -> str:
     return ", ".join(f"{k}={summary[k]}" for k in keys if k in summary)
 
 
-def last_runs(runtime: Runtime, job: str | None = None, limit: int = 20) -> list[JobRun]:
-    with runtime.session() as s:
-        query = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
-        if job:
-            query = query.where(JobRun.job == job)
-        return list(s.scalars(query))
-
-
 def mark_interrupted(runtime: Runtime, job: str) -> int:
     """Close runs left 'running' by a process that is known to be gone (used at worker start)."""
     with runtime.session() as s:

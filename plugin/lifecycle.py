@@ -95,8 +95,8 @@ def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int
     return best
 
 
-def reconcile(runtime: Runtime, *, now: datetime | None = None, item_ids: Iterable[int] | None = None,
-              scope: str = "all") -> dict[str, Any]:
+def reconcile(runtime: Runtime, *, now: datetime | None = None,
+              item_ids: Iterable[int] | None = None) -> dict[str, Any]:
     """Match every open request against the mirror (or only the given items) and complete matches."""
     now = now or utcnow()
     with runtime.engine.connect() as conn:

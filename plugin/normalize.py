@@ -153,7 +153,7 @@ _SERIES_B = re.compile(
     rf"^(?P<s>.+?)[\s,]*(?:(?:series|saga|sequence|cycle)\s*,?\s*)?\b{_MARK}\.?\s*#?\s*(?P<n>{_NUM})$"
 )
 # "Stormlight Archive #3"
-_SERIES_C = re.compile(rf"^(?P<s>.+?)\s*#\s*(?P<n>\d+(?:\.\d+)?)$")
+_SERIES_C = re.compile(r"^(?P<s>.+?)\s*#\s*(?P<n>\d+(?:\.\d+)?)$")
 # "03" (as in "Harry Potter - 03 - ...")
 _SERIES_D = re.compile(r"^#?\s*(?P<n>\d+(?:\.\d+)?)$")
 # "The Expanse 3" -- only trusted as a *prefix* segment ("The Expanse 3 - Abaddon's Gate")

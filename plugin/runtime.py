@@ -167,12 +167,6 @@ class Runtime:
         return PlexClient(config.plex_url, config.plex_token, client_identifier=self.client_identifier,
                           timeout=config.plex_timeout, verify_tls=config.plex_verify_tls)
 
-    def library_sections(self, config: settings.Config | None = None) -> list[str]:
-        config = config or self.config()
-        if not config.plex_library:
-            raise NotConfigured({"plex_library": "no audiobook library chosen"})
-        return list(config.plex_library)
-
     def machine_identifier(self, max_age: float = 0.0) -> str | None:
         cached = self._machine_id_cache
         if max_age > 0 and cached is not None and cached[1] and time.monotonic() - cached[0] < max_age:

@@ -104,7 +104,7 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
     if removal_note:
         summary["removal_note"] = removal_note
     summary["details"] = fetch_details(runtime, client, limit=config.scan_details_limit)
-    summary["matching"] = lifecycle.reconcile(runtime, scope="all", now=now)
+    summary["matching"] = lifecycle.reconcile(runtime, now=now)
     return summary
 
 
@@ -139,7 +139,7 @@ def _recent_poll(runtime: Runtime) -> dict[str, Any]:
         "skipped_reasons": counts.skipped_reasons,
     }
     summary["details"] = fetch_details(runtime, client, limit=config.scan_details_limit)
-    summary["matching"] = lifecycle.reconcile(runtime, scope="all", now=now, item_ids=touched)
+    summary["matching"] = lifecycle.reconcile(runtime, now=now, item_ids=touched)
     return summary
 
 
