@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from plugin import lifecycle
 from plugin.mirror import MirrorWriter, T, remove_rows
 from plugin.models import InboxEvent, utcnow
-from plugin.plex_client import AlbumRecord, PlexClient, PlexError
+from plugin.plex import AlbumRecord, PlexClient, PlexError
 from plugin.runtime import Runtime
 from plugin.sync import fetch_details
 

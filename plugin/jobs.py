@@ -13,7 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 
 from plugin.models import JobRun, utcnow
-from plugin.plex_client import PlexError
+from plugin.plex import PlexError
 from plugin.runtime import NotConfigured, Runtime
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
 from plugin.models import LibraryItem
-from plugin.plex_client import AlbumRecord, ListedAlbum, TrackRecord
+from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
 T = LibraryItem.__table__
 INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",

@@ -19,7 +19,7 @@ from plugin import jobs, lifecycle
 from plugin.listing import pages_in_children
 from plugin.mirror import MirrorWriter, T, details_values, remove_rows
 from plugin.models import utcnow
-from plugin.plex_client import PlexClient, PlexError
+from plugin.plex import PlexClient, PlexError
 from plugin.runtime import NotConfigured, Runtime
 
 log = logging.getLogger(__name__)
