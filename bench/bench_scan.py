@@ -1,9 +1,13 @@
-"""Full scan of a large library from the simulator into SQLite, against its floor and
+"""Full scan of a large library from the simulator into SQLite, against its floors and
 against python-plexapi's default path.
 
-- floor: plain HTTP fetch of the pages + streaming XML parse + batched sqlite3 upsert
-- plexbooks: `plexbooks scan --json` end to end in its own process (peak RSS measured)
-- re-scan with nothing changed: zero rows written
+- floor: plain HTTP fetch of the album pages + streaming XML parse + batched sqlite3 upsert
+- detail floors, side by side: the section's track listing (type=10, paged) fetched and
+  stream-parsed, and one /children request per album (4 at a time; measured on a sample
+  and scaled to the library), + one batched UPDATE per album
+- plexbooks first scan: `plexbooks scan --json` on an empty mirror, every album's details
+  included (peak RSS of the whole process tree); its album phase alone against the album floor
+- re-scan with nothing changed: zero rows written, no details fetched
 - plexapi default: section.all(libtype='album') + one ORM merge per row (run once)
 """
 from __future__ import annotations
@@ -16,11 +20,83 @@ from pathlib import Path
 import json
 import sys
 
+from concurrent.futures import ThreadPoolExecutor
+
 import requests
 
 from bench.common import TOKEN, run_child, simulator
 
 PAGE = 1000
+TRACK_PAGE = 2000
+CHILDREN_SAMPLE = 3000
+
+
+def floor_tracks(url: str) -> tuple[float, dict[str, list[tuple]]]:
+    """The track listing, fetched and stream-parsed into (duration, file) per album."""
+    t0 = time.perf_counter()
+    by_album: dict[str, list[tuple]] = {}
+    start, total = 0, None
+    session = requests.Session()
+    while total is None or start < total:
+        r = session.get(f"{url}/library/sections/3/all", params={"type": 10},
+                        headers={"X-Plex-Token": TOKEN, "X-Plex-Container-Start": str(start),
+                                 "X-Plex-Container-Size": str(TRACK_PAGE)}, stream=True)
+        parser = ET.XMLPullParser(events=("start", "end"))
+        depth = 0
+        track: dict | None = None
+        for chunk in r.iter_content(65536):
+            parser.feed(chunk)
+            for ev, el in parser.read_events():
+                if ev == "start":
+                    depth += 1
+                    if depth == 1:
+                        total = int(el.attrib["totalSize"])
+                    elif depth == 2:
+                        track = el.attrib
+                    elif el.tag == "Part" and track is not None:
+                        by_album.setdefault(track.get("parentRatingKey"), []).append(
+                            (track.get("duration"), el.attrib.get("file")))
+                else:
+                    depth -= 1
+                    if depth == 1:
+                        el.clear()
+        start += TRACK_PAGE
+    return time.perf_counter() - t0, by_album
+
+
+def floor_children(url: str, keys: list[str]) -> float:
+    """One /children request per album, four at a time, parsed whole (they are small)."""
+    session = requests.Session()
+
+    def one(key: str) -> int:
+        r = session.get(f"{url}/library/metadata/{key}/children", headers={"X-Plex-Token": TOKEN})
+        return sum(1 for el in ET.fromstring(r.content).iter("Part") if el.attrib.get("file"))
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(one, keys))
+    return time.perf_counter() - t0
+
+
+def floor_details_update(rows: list[tuple], by_album: dict[str, list[tuple]]) -> float:
+    """Albums inserted as in floor_upsert, then one UPDATE per album with its details."""
+    with tempfile.TemporaryDirectory() as d:
+        conn = sqlite3.connect(Path(d) / "floor.db")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (guid TEXT UNIQUE, rk TEXT, title TEXT, author TEXT, year INT, added INT, "
+                     "updated INT, files TEXT, duration INT)")
+        conn.executemany("INSERT INTO t (guid, rk, title, author, year, added, updated) VALUES (?,?,?,?,?,?,?)",
+                         rows)
+        conn.commit()
+        updates = [(json.dumps([f for _d, f in tracks]), sum(int(d or 0) for d, _f in tracks), rk)
+                   for rk, tracks in by_album.items()]
+        t0 = time.perf_counter()
+        for i in range(0, len(updates), 500):
+            conn.executemany("UPDATE t SET files = ?, duration = ? WHERE rk = ?", updates[i:i + 500])
+            conn.commit()
+        elapsed = time.perf_counter() - t0
+        conn.close()
+    return elapsed
 
 
 def floor_fetch_parse(url: str) -> tuple[float, list[tuple]]:
@@ -101,32 +177,54 @@ def run(report, quick: bool = False) -> None:
         report(f"floor batched upsert {books} albums", upsert)
         report(f"floor total {books} albums", [floor])
 
-        scans, rescans, peaks, walls, rewalls = [], [], [], [], []
+        track_runs = [floor_tracks(url) for _ in range(3)]
+        tracks_s = [t for t, _ in track_runs]
+        by_album = track_runs[0][1]
+        n_tracks = sum(len(v) for v in by_album.values())
+        keys = [r[1] for r in rows]
+        sample = keys[::max(1, len(keys) // CHILDREN_SAMPLE)][:CHILDREN_SAMPLE]
+        children_s = [floor_children(url, sample) * len(keys) / len(sample) for _ in range(2)]
+        details_update = [floor_details_update(rows, by_album) for _ in range(3)]
+        first_floor = floor + min(sorted(tracks_s)[1], min(children_s)) + sorted(details_update)[1]
+        report(f"floor track listing fetch+parse {books} albums ({n_tracks} tracks)", tracks_s,
+               tracks_per_album=round(n_tracks / books, 2))
+        report(f"floor per-album /children x{books} (scaled from {len(sample)})", children_s,
+               ratio_to_track_listing=round(min(children_s) / sorted(tracks_s)[1], 1))
+        report(f"floor details update {books} albums", details_update)
+        report(f"floor first scan with details {books} albums", [first_floor])
+
+        scans, albums_phase, rescans, peaks, walls, rewalls = [], [], [], [], [], []
         for _ in range(3):
             with tempfile.TemporaryDirectory() as d:
                 env = {"PLEXBOOKS_DATA_DIR": d, "PLEXBOOKS_PLEX_URL": url, "PLEXBOOKS_PLEX_TOKEN": TOKEN,
-                       "PLEXBOOKS_PLEX_LIBRARY": "3", "PLEXBOOKS_SCAN_DETAILS_LIMIT": "0",
-                       "PLEXBOOKS_LOG_LEVEL": "WARNING"}
+                       "PLEXBOOKS_PLEX_LIBRARY": "3", "PLEXBOOKS_LOG_LEVEL": "WARNING"}
                 cmd = [sys.executable, "-m", "plugin", "scan", "--json"]
                 wall, rss, out = run_child(cmd, env)
                 summary = json.loads(out)
                 assert summary["status"] == "ok" and summary["new"] == books, summary
+                assert summary["details"]["fetched"] == books and summary["details"]["pending"] == 0, summary
                 scans.append(summary["duration_s"])
+                albums_phase.append(summary["phases_s"]["albums"])
                 walls.append(wall)
                 peaks.append(rss)
                 wall, _, out = run_child(cmd, env)
                 summary = json.loads(out)
                 assert summary["unchanged"] == books and summary["new"] == summary["updated"] == 0, summary
+                assert summary["details"]["fetched"] == 0, summary
                 rescans.append(summary["duration_s"])
                 rewalls.append(wall)
         fetch_floor = sorted(fetch)[1]
-        report(f"plexbooks full scan {books} albums (new)", scans, peak_rss_mb_all_processes=max(peaks),
-               ratio_to_floor=round(sorted(scans)[1] / floor, 2),
+        report(f"plexbooks first full scan {books} albums with every detail", scans,
+               peak_rss_mb_all_processes=max(peaks), ratio_to_floor=round(sorted(scans)[1] / first_floor, 2),
                command_wall_s=round(sorted(walls)[1], 3))
+        report(f"plexbooks album phase of that scan {books} albums", albums_phase,
+               ratio_to_floor=round(sorted(albums_phase)[1] / floor, 2))
         report(f"plexbooks re-scan {books} albums (unchanged, 0 writes)", rescans,
                ratio_to_fetch_parse_floor=round(sorted(rescans)[1] / fetch_floor, 2),
                command_wall_s=round(sorted(rewalls)[1], 3))
+        if quick:
+            return
         with tempfile.TemporaryDirectory() as d:
             naive_s, naive_rss = plexapi_default(url, d)
         report(f"plexapi section.all() + ORM merge per row {books}", [naive_s], peak_rss_mb_all_processes=naive_rss,
-               ratio_to_plexbooks=round(naive_s / sorted(scans)[1], 1))
+               ratio_to_plexbooks=round(naive_s / sorted(albums_phase)[1], 1))

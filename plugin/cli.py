@@ -17,7 +17,7 @@ from plugin import __version__
 from plugin.logs import configure as configure_logging
 
 log = logging.getLogger("plexbooks")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2      # the same as plugin.errors (kept import-free here)
 
 
 def _emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
@@ -33,9 +33,8 @@ def _runtime():
 
 
 def _job_exit(summary: dict[str, Any]) -> int:
-    if summary.get("status") == "ok":
-        return EXIT_OK
-    return EXIT_USAGE if summary.get("error_class") == "not_configured" else EXIT_FAILED
+    from plugin.errors import exit_code_for
+    return EXIT_OK if summary.get("status") == "ok" else exit_code_for(summary.get("error_class") or "internal_error")
 
 
 def _scan_text(s: dict[str, Any]) -> str:
@@ -227,21 +226,20 @@ def main(argv: list[str] | None = None) -> int:
         return simulate_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    from plugin.runtime import NotConfigured
-    from plugin.secrets_store import SecretKeyError
-    from plugin.settings import SettingError
+    from plugin.errors import classify
     try:
         level = os.environ.get("PLEXBOOKS_LOG_LEVEL", "INFO").upper()
         configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
         return args.func(args)
-    except (SettingError, NotConfigured) as exc:
-        sys.stderr.write(f"plexbooks: configuration error: {exc}\n")
-        return EXIT_USAGE
-    except SecretKeyError as exc:
-        sys.stderr.write(f"plexbooks: {exc}\n")
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        kind = classify(exc)
+        if not kind.expected:
+            raise
+        prefix = "configuration error: " if kind.code in ("not_configured", "invalid_settings") else ""
+        sys.stderr.write(f"plexbooks: {prefix}{exc}\n")
+        return kind.exit_code
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plugin import ingest
-from plugin.ingest import NotReady
 from plugin.models import InboxEvent, utcnow
 from plugin.plex import PlexClient, PlexError
 from plugin.runtime import Runtime

@@ -205,7 +205,9 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
     if change.refs:
         albums, ignored, failures = fetch_albums(client, change.refs, change.sections)
     listing = _Listing()
+    t0 = time.perf_counter()
     writer, written = _write(runtime, change, albums, now, listing)
+    t1 = time.perf_counter()
     counts = writer.counts
     summary: dict[str, Any] = {
         "total": listing.total + len(albums), "new": counts.new, "updated": counts.updated,
@@ -228,9 +230,12 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
     fetched = details.fetch(runtime, client, item_ids=scope, sections=change.sections, limit=details_limit,
                             progress=lambda done, total: report({"details": {"done": done, "total": total}}))
     summary["details"] = fetched.summary()
+    t2 = time.perf_counter()
     changed = sorted(set(written.ids) | set(fetched.written_ids))
     summary["matching"] = lifecycle.reconcile(runtime, now=now, item_ids=changed,
                                               full=change.complete and lifecycle.needs_full_reconcile())
+    summary["phases_s"] = {"albums": round(t1 - t0, 3), "details": round(t2 - t1, 3),
+                           "matching": round(time.perf_counter() - t2, 3)}
     if fetched.error is not None:
         summary["details"]["error_class"] = fetched.error.code
     return summary

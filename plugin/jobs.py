@@ -13,7 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 
 from plugin.models import JobRun, utcnow
-from plugin.plex import PlexError
+from plugin.errors import classify
 from plugin.runtime import NotConfigured, Runtime
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError
@@ -125,13 +125,14 @@ def run_job(runtime: Runtime, job: str, body: Callable[[Runtime, Progress], dict
         summary = body(runtime, progress_recorder(runtime, run_id))
     except JobFailed as exc:
         return _failed(runtime, run_id, job, exc.error_class, str(exc), exc.summary, started)
-    except PlexError as exc:
-        return _failed(runtime, run_id, job, exc.code, str(exc), {}, started)
-    except (NotConfigured, SettingError) as exc:
-        return _failed(runtime, run_id, job, "not_configured", str(exc), {"fields": exc.fields}, started)
     except Exception as exc:  # noqa: BLE001 - a job must always end its run record
-        log.exception("%s crashed", job)
-        return _failed(runtime, run_id, job, "internal_error", f"{type(exc).__name__}: {exc}", {}, started)
+        kind = classify(exc)
+        if not kind.expected:
+            log.exception("%s crashed", job)
+            return _failed(runtime, run_id, job, kind.code, f"{type(exc).__name__}: {exc}", {}, started)
+        fields = getattr(exc, "fields", None)
+        code = "not_configured" if isinstance(exc, (NotConfigured, SettingError)) else kind.code
+        return _failed(runtime, run_id, job, code, str(exc), {"fields": fields} if fields else {}, started)
     summary["duration_s"] = round(time.perf_counter() - started, 3)
     result = finish_run(runtime, run_id, summary)
     log.info("%s finished: %s", job, _brief(result))

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from plugin.plex import PlexError, PlexUnauthorized
+from plugin.errors import classify
+from plugin.plex import PlexError
 from plugin.runtime import NotConfigured
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError
@@ -48,19 +49,24 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(SettingError)
     def _setting_error(exc: SettingError):
-        return error_response(422, "invalid_settings", "some settings are not valid", exc.fields)
+        kind = classify(exc)
+        return error_response(kind.http_status, kind.code, "some settings are not valid", exc.fields)
 
     @app.errorhandler(NotConfigured)
     def _not_configured(exc: NotConfigured):
-        return error_response(409, "not_configured", "plexbooks is not configured for this yet", exc.fields)
+        kind = classify(exc)
+        return error_response(kind.http_status, kind.code, "plexbooks is not configured for this yet", exc.fields)
 
     @app.errorhandler(PlexError)
     def _plex_error(exc: PlexError):
         # The token plexbooks holds was refused: that is Plex's answer, not the caller's fault.
-        status = 502 if isinstance(exc, PlexUnauthorized) or not exc.retryable else 503
-        return error_response(status, exc.code, str(exc))
+        kind = classify(exc)
+        return error_response(kind.http_status, kind.code, str(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error")
-        return error_response(500, "internal_error", "an internal error occurred; see the log")
+        kind = classify(exc)
+        if not kind.expected:
+            log.exception("unhandled error")
+            return error_response(500, "internal_error", "an internal error occurred; see the log")
+        return error_response(kind.http_status, kind.code, str(exc))
