@@ -290,12 +290,12 @@ def root_xml(*, machine_identifier: str, friendly_name: str, allow_deletion: boo
 
 @functools.cache
 def _music_meta_template() -> str:
-    return resources.files(__package__).joinpath("data/music_meta.xml").read_text("utf-8")
+    return resources.files(__package__).joinpath("resources/music_meta.xml").read_text("utf-8")
 
 
 def music_meta(section_key: int) -> bytes:
     """The ``<Meta>`` block of a real music section (python-plexapi reads it before any
     sorted or filtered search), verbatim from ``fixtures/plex/ha_library_music_metadata.xml``
-    (section 3) and kept in ``data/music_meta.xml``; other sections get their own key."""
+    (section 3) and kept in ``resources/music_meta.xml``; other sections get their own key."""
     return _music_meta_template().replace("/library/sections/3/",
                                           f"/library/sections/{section_key}/").encode()
