@@ -7,9 +7,11 @@ error shape ``{"error": {"code", "message", "fields"}}``.
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import ASIN_SOURCES, Album
+from .users import SimUser
 
 if TYPE_CHECKING:
     from .server import SimulatedPlex
@@ -74,6 +76,8 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
     if parts == ["failures"] and method == "DELETE":
         sim.clear_failures()
         return 200, {"failures": []}
+    if parts and parts[0] == "users":
+        return _users(sim, method, parts[1:], data, path)
     if parts == ["state"] and method == "GET":
         return 200, sim.state()
     raise ControlError(404, "not_found", f"no control endpoint {method} {path}")
@@ -110,3 +114,66 @@ def album_json(album: Album) -> dict:
         "tracks": [{"rating_key": t.rating_key, "title": t.title, "duration": t.duration,
                     "file": t.file} for t in album.tracks],
     }
+
+
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+
+
+def _users(sim: "SimulatedPlex", method: str, rest: list[str], data: dict,
+           path: str) -> tuple[int, Any]:
+    """``/_simulator/users[/{username}[/ratings]]``."""
+    if not rest and method == "GET":
+        return 200, {"users": [user_json(u) for u in sim.users.all()]}
+    if not rest and method == "POST":
+        _only(data, {"username", "owned", "has_access"}, "invalid_user")
+        username = data.get("username")
+        if not isinstance(username, str) or not _USERNAME.match(username):
+            raise ControlError(400, "invalid_user",
+                               "username must be 1-64 letters, digits or _.@- (starting with a letter or digit)")
+        flags = {k: data[k] for k in ("owned", "has_access") if k in data}
+        if not all(isinstance(v, bool) for v in flags.values()):
+            raise ControlError(400, "invalid_user", "owned and has_access must be booleans")
+        if sim.users.get(username) is not None:
+            raise ControlError(409, "user_exists", f"user {username} exists")
+        return 201, user_json(sim.add_user(username, **flags))
+    if not rest or len(rest) > 2 or rest[1:] not in ([], ["ratings"]):
+        raise ControlError(404, "not_found", f"no control endpoint {method} {path}")
+    username = rest[0]
+    if sim.users.get(username) is None:
+        raise ControlError(404, "not_found", f"no user {username}")
+    if len(rest) == 1 and method == "GET":
+        return 200, user_json(sim._user(username))
+    if len(rest) == 1 and method == "PATCH":
+        _only(data, {"has_access"}, "invalid_user")
+        if not isinstance(data.get("has_access"), bool):
+            raise ControlError(400, "invalid_user", "has_access (boolean) is required")
+        try:
+            return 200, user_json(sim.set_user_access(username, data["has_access"]))
+        except ValueError as exc:
+            raise ControlError(400, "invalid_user", str(exc)) from None
+    if rest[1:] == ["ratings"] and method == "PUT":
+        if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                   for v in data.values()):
+            raise ControlError(400, "invalid_ratings", "ratings must be numbers 0-10 or null")
+        try:
+            user = sim.set_user_ratings(username, data)
+        except KeyError as exc:
+            raise ControlError(400, "invalid_ratings", f"no item {exc.args[0]} in the audiobooks") from None
+        except ValueError as exc:
+            raise ControlError(400, "invalid_ratings", str(exc)) from None
+        return 200, user_json(user)
+    raise ControlError(404, "not_found", f"no control endpoint {method} {path}")
+
+
+def _only(data: dict, allowed: set[str], code: str) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ControlError(400, code, f"unknown fields: {sorted(unknown)}")
+
+
+def user_json(user: SimUser) -> dict:
+    """A simulated account, tokens included (the control API is the simulator's own)."""
+    return {"id": user.id, "uuid": user.uuid, "username": user.username, "email": user.email,
+            "owned": user.owned, "has_access": user.has_access,
+            "server_token": user.server_token, "plextv_token": user.plextv_token,
+            "ratings": dict(user.ratings)}

@@ -110,14 +110,14 @@ class Handler(BaseHTTPRequestHandler):
             sim.log_request(method, path, query, dict(self.headers.items()))
             effects = faults.apply(sim.failures.take(path), sim.stopping)
             self._drop = effects.drop
-            token = self.headers.get("X-Plex-Token") or query.get("X-Plex-Token")
-            if path != "/identity" and not sim.token_ok(token):
+            viewer = sim.viewer_for(self.headers.get("X-Plex-Token") or query.get("X-Plex-Token"))
+            if path != "/identity" and viewer is None:
                 raise Answer(401, html_error(401))
             if path == NOTIFICATIONS_PATH:
                 self._websocket(sim)
                 return
             status, payload = route(Request(sim, method, path, query, pairs, self.headers,
-                                            effects.no_total_size))
+                                            effects.no_total_size, viewer))
             if isinstance(payload, tuple):  # (body, content type)
                 self._send(status, payload[0], payload[1])
             else:

@@ -164,6 +164,24 @@ def album_parts(album: Album, section: Section, artist: Artist | None) -> tuple[
 
 
 CLOSE_DIRECTORY = b"</Directory>\n"
+_ADDED_AT = b' addedAt="'
+
+
+def rating_attr(rating: float | None) -> bytes:
+    return b"" if rating is None else f' userRating="{num(rating)}"'.encode()
+
+
+def with_rating(head: bytes, album: Album, rating: float | None) -> bytes:
+    """An album head (from ``album_parts``) carrying *rating* instead of the catalogue's.
+
+    The rating attribute sits right before ``addedAt`` (the only `` addedAt="`` in a head:
+    quotes in values are escaped), so this is one partition of the cached bytes.
+    """
+    before, sep, after = head.partition(_ADDED_AT)
+    own = rating_attr(album.details.user_rating)
+    if own and before.endswith(own):
+        before = before[:-len(own)]
+    return before + rating_attr(rating) + sep + after
 
 
 def artist_xml(artist: Artist, section: Section) -> bytes:
@@ -182,7 +200,9 @@ def artist_xml(artist: Artist, section: Section) -> bytes:
     return cached
 
 
-def track_xml(track: Track, album: Album, section: Section, artist: Artist | None) -> bytes:
+def track_xml(track: Track, album: Album, section: Section, artist: Artist | None,
+              rating: float | None = None) -> bytes:
+    """A ``<Track>`` with its ``Media`` and ``Part``; ``rating`` is the viewer's userRating."""
     ark = album.artist_rating_key
     artist_thumb = artist.thumb if artist else album.thumb
     ext = track.file.rsplit(".", 1)[-1]
@@ -199,7 +219,7 @@ def track_xml(track: Track, album: Album, section: Section, artist: Artist | Non
         ("originalTitle", track.original_title), ("summary", ""), ("index", track.index),
         ("parentIndex", 1), ("parentYear", album.year), ("thumb", album.thumb),
         ("parentThumb", album.thumb), ("grandparentThumb", artist_thumb),
-        ("duration", track.duration), ("addedAt", track.added_at),
+        ("duration", track.duration), ("userRating", num(rating)), ("addedAt", track.added_at),
         ("updatedAt", track.updated_at)))
     media = xml_attrs((
         ("id", track.media_id), ("duration", track.duration), ("bitrate", track.bitrate),

@@ -31,15 +31,17 @@ from .render import (
     section_browse_xml,
     sections_xml,
     track_xml,
+    with_rating,
 )
+from .users import SimUser
 
 if TYPE_CHECKING:
     from .server import SimulatedPlex
 
 _METADATA = re.compile(r"^/library/metadata/(\d+(?:,\d+)*)$")
 _METADATA_SUB = re.compile(r"^/library/metadata/(\d+)/(children|allLeaves|thumb|art)(?:/\d+)?$")
-_SECTION = re.compile(r"^/library/sections/(\d+)(?:/(all|search|recentlyAdded|collections|"
-                      r"refresh|firstCharacter))?$")
+_SECTION = re.compile(r"^/library/sections/(\d+)(?:/(all|albums|search|recentlyAdded|"
+                      r"collections|refresh|firstCharacter))?$")
 
 
 @dataclass(slots=True)
@@ -53,6 +55,21 @@ class Request:
     pairs: list[tuple[str, str]]
     headers: Any
     no_total_size: bool = False
+    viewer: SimUser | None = None
+
+    @property
+    def ratings(self) -> dict[str, float] | None:
+        """The viewer's own ratings, or None when the catalogue's are shown (the owner's)."""
+        return self.sim.ratings_seen_by(self.viewer)
+
+    def rated(self, album: Album, head: bytes) -> bytes:
+        """*head* as this viewer sees it (their userRating)."""
+        ratings = self.ratings
+        return head if ratings is None else with_rating(head, album, ratings.get(album.rating_key))
+
+    def track_rating(self, rating_key: str) -> float | None:
+        ratings = self.ratings
+        return None if ratings is None else ratings.get(rating_key)
 
 
 def route(req: Request) -> tuple[int, bytes | tuple[bytes, str]]:
@@ -94,12 +111,14 @@ def route(req: Request) -> tuple[int, bytes | tuple[bytes, str]]:
         if action == "recentlyAdded":
             return 200, listing(req, section, {"type": "9", "sort": "addedAt:desc", **query},
                                 [("sort", "addedAt:desc"), *pairs])
+        if action == "albums":  # what python-plexapi's MusicSection.albums() reads
+            return 200, listing(req, section, {**query, "type": "9"}, pairs)
         if action == "firstCharacter":
             return 200, container((("size", 0),), ())
         return 200, listing(req, section, query, pairs)
     match = _METADATA.match(path)
     if match:
-        return 200, metadata(sim, match.group(1).split(","))
+        return 200, metadata(req, match.group(1).split(","))
     match = _METADATA_SUB.match(path)
     if match:
         rk, sub = match.groups()
@@ -140,8 +159,11 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
     if libtype == 9 and cat is not None:
         with_guids = query.get("includeGuids") == "1"
         artists = cat.artists
+        ratings = req.ratings
         for album in page:
             head, guids = album_parts(album, section, artists.get(album.artist_rating_key))
+            if ratings is not None:  # a shared user: their rating, rendered per request
+                head = with_rating(head, album, ratings.get(album.rating_key))
             parts.append(head)
             if with_guids and guids:
                 parts.append(guids)
@@ -149,8 +171,8 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
     elif libtype == 8:
         parts = [artist_xml(a, section) for a in page]
     elif libtype == 10 and cat is not None:
-        parts = [track_xml(t, a, section, cat.artists.get(a.artist_rating_key))
-                 for a, t in page]
+        parts = [track_xml(t, a, section, cat.artists.get(a.artist_rating_key),
+                           req.track_rating(t.rating_key)) for a, t in page]
     attrs: list[tuple[str, object]] = [("size", len(page))]
     if paged and not req.no_total_size:
         attrs.append(("totalSize", len(items)))
@@ -171,14 +193,14 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
     return container(attrs, parts, meta)
 
 
-def metadata(sim: "SimulatedPlex", keys: list[str]) -> bytes:
+def metadata(req: Request, keys: list[str]) -> bytes:
     """``/library/metadata/{rk}[,rk...]``: albums (always with Guid children, like Plex),
     tracks or artists."""
     parts: list[bytes] = []
     section = None
     found_count = 0
     for rk in keys:
-        found = sim.find(rk)
+        found = req.sim.find(rk)
         if found is None:
             continue
         found_count += 1
@@ -186,13 +208,13 @@ def metadata(sim: "SimulatedPlex", keys: list[str]) -> bytes:
         artist = cat.artists.get(getattr(item, "artist_rating_key", ""))
         if isinstance(item, Album):
             head, guids = album_parts(item, section, artist)
-            parts += [head, guids, CLOSE_DIRECTORY]
+            parts += [req.rated(item, head), guids, CLOSE_DIRECTORY]
         elif isinstance(item, Artist):
             parts.append(artist_xml(item, section))
         else:
             album = cat.get_album(item.album_rating_key)
-            parts.append(track_xml(item, album, section,
-                                    cat.artists.get(album.artist_rating_key)))
+            parts.append(track_xml(item, album, section, cat.artists.get(album.artist_rating_key),
+                                   req.track_rating(item.rating_key)))
     if section is None:
         raise Answer(404, html_error(404))
     attrs = [("size", found_count), ("allowSync", "1"), ("identifier", LIBRARY_ID), *section.library_attrs(),
@@ -212,7 +234,7 @@ def children(req: Request, rk: str, sub: str) -> bytes:
         artist = cat.artists.get(item.artist_rating_key)
         tracks = item.tracks
         page = tracks[start:] if size is None else tracks[start:start + size]
-        parts = [track_xml(t, item, section, artist) for t in page]
+        parts = [track_xml(t, item, section, artist, req.track_rating(t.rating_key)) for t in page]
         total = len(tracks)
         attrs: list[tuple[str, object]] = [
             ("size", len(parts)), ("totalSize", None if not paged or no_total_size else total),
@@ -233,14 +255,15 @@ def children(req: Request, rk: str, sub: str) -> bytes:
         if sub == "allLeaves":
             listing = TrackListing(albums)
             page = listing[start:] if size is None else listing[start:start + size]
-            parts = [track_xml(t, a, section, item) for a, t in page]
+            parts = [track_xml(t, a, section, item, req.track_rating(t.rating_key))
+                     for a, t in page]
             total, group = len(listing), "track"
         else:
             page_albums = albums[start:] if size is None else albums[start:start + size]
             parts = []
             for album in page_albums:
                 head, _guids = album_parts(album, section, item)
-                parts += [head, CLOSE_DIRECTORY]
+                parts += [req.rated(album, head), CLOSE_DIRECTORY]
             total, group = len(albums), "album"
         attrs = [("size", len(page) if sub == "allLeaves" else len(page_albums)),
                  ("totalSize", None if not paged or no_total_size else total),

@@ -26,6 +26,7 @@ from .faults import FAILURE_MODES, Failures, make_rule
 from .httpserver import HTTPServer
 from .queries import ResultCache
 from .render import Section, album_parts
+from .users import SimUser, UserRegistry
 
 __all__ = ["FAILURE_MODES", "SimulatedPlex", "main"]
 
@@ -51,8 +52,8 @@ class SimulatedPlex:
         self.seed = seed
         self._catalogue = catalogue if catalogue is not None else build_catalogue(books, seed)
         self._music = build_music_catalogue(seed)
-        self._token = token
-        self._tokens = {token}
+        self.users = UserRegistry(token)  # the owner's server token is the server token
+        self._owner_tokens: set[str] = set()  # add_token(): more tokens that act as the owner
         self.host = host
         self._port = port
         self._machine_identifier = machine_identifier or _default_machine_identifier(seed)
@@ -93,7 +94,8 @@ class SimulatedPlex:
 
     @property
     def token(self) -> str:
-        return self._token
+        """The server token (the owner's server access token)."""
+        return self.users.owner.server_token
 
     @property
     def machine_identifier(self) -> str:
@@ -137,8 +139,64 @@ class SimulatedPlex:
         return self.announcer.hub.close_all(graceful=graceful)
 
     def add_token(self, token: str) -> None:
-        """Accept another token (e.g. a per-user server access token)."""
-        self._tokens.add(token)
+        """Accept another token that reads the server as its owner does."""
+        self._owner_tokens.add(token)
+
+    # ------------------------------------------------------------------ users
+    def viewer_for(self, token: str | None) -> SimUser | None:
+        """Who a request's ``X-Plex-Token`` belongs to: the owner, a shared user who still
+        has access, or None (answered 401). The one place tokens are checked."""
+        if not token:
+            return None
+        if token in self._owner_tokens:
+            return self.users.owner
+        return self.users.by_server_token(token)
+
+    def ratings_seen_by(self, viewer: SimUser | None) -> dict[str, float] | None:
+        """The ratings a viewer sees: None for the owner (the catalogue's own, cached in
+        the rendered XML), else the user's ``ratings`` (rating key -> userRating)."""
+        if viewer is None or viewer is self.users.owner:
+            return None
+        return viewer.ratings
+
+    def add_user(self, username: str, *, owned: bool = False, has_access: bool = True) -> SimUser:
+        """A plex.tv account; with ``has_access`` the owner shared this server with it."""
+        return self.users.add(username, owned=owned, has_access=has_access)
+
+    def set_user_access(self, username: str, has_access: bool) -> SimUser:
+        """Share the server with a user or take it away (their token then answers 401)."""
+        user = self._user(username)
+        if user is self.users.owner and not has_access:
+            raise ValueError("the owner always has access")
+        return self.users.set_access(username, has_access)
+
+    def set_user_ratings(self, username: str, ratings: dict[str, float | None]) -> SimUser:
+        """Set a user's ratings (rating key -> 0-10, None removes one). The owner's are the
+        catalogue's own: setting them updates the albums (and announces the change)."""
+        user = self._user(username)
+        clean: dict[str, float | None] = {}
+        for key, value in ratings.items():
+            key = str(key)
+            found = self.find(key)
+            if found is None or found[1] is not self._catalogue:
+                raise KeyError(key)
+            if value is not None and (isinstance(value, bool) or not 0 <= float(value) <= 10):
+                raise ValueError(f"rating for {key} must be between 0 and 10 or null")
+            if user is self.users.owner and not isinstance(found[2], Album):
+                raise ValueError(f"{key}: the owner's ratings are album ratings")
+            clean[key] = None if value is None else float(value)
+        for key, value in clean.items():
+            if user is self.users.owner:
+                self.update_album(key, user_rating=value)
+            else:
+                self.users.set_rating(username, key, value)
+        return user
+
+    def _user(self, username: str) -> SimUser:
+        user = self.users.get(username)
+        if user is None:
+            raise LookupError(username)
+        return user
 
 
     # ------------------------------------------------------------------ lifecycle
@@ -228,7 +286,7 @@ class SimulatedPlex:
         self._log.append((method, path, query, headers))
 
     def token_ok(self, token: str | None) -> bool:
-        return token is not None and token in self._tokens
+        return self.viewer_for(token) is not None
 
     def refresh_section(self, section: Section, path: str | None = None, *,
                         force: bool = False) -> None:
