@@ -20,7 +20,7 @@ import gc
 import random
 from typing import Iterable
 
-from . import words
+from . import text, words
 from .curated import CURATED
 from .items import (
     _EPOCH_END,
@@ -176,26 +176,40 @@ class _Titles:
 
 
 # ------------------------------------------------------------------------------- builder
-def build_catalogue(books: int, seed: int = 1, *, curated: bool = True) -> Catalogue:
+REAL_TEXT = 0.02  # the default share of generated books with well-formed real Plex text
+
+
+def build_catalogue(books: int, seed: int = 1, *, curated: bool = True,
+                    real_text: float = REAL_TEXT, dirty_text: float = 0.0) -> Catalogue:
     """A deterministic catalogue of *books* audiobooks for *seed*.
 
     With ``curated`` (default) the first books are a fixed set of well-known titles that
-    exercise the matching traps; the rest are generated.
+    exercise the matching traps; the rest are generated. ``real_text`` is the share of
+    generated books whose text is real Plex text that is still well-formed XML
+    (entities, newlines, CJK and right-to-left titles and authors, emoji, very long
+    summaries); ``dirty_text`` the share whose summary holds raw control characters,
+    which make their XML not well-formed (see ``text``; ``Catalogue.dirty_rating_keys``
+    lists them). Both come from their own random stream: the rest of a seed's catalogue
+    does not depend on them.
     """
     if books < 0:
         raise ValueError("books must be >= 0")
+    for name, share in (("real_text", real_text), ("dirty_text", dirty_text)):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1")
     # Building allocates several objects per book and frees none: cyclic GC passes over
     # the growing heap are pure overhead here (about a quarter of the time at 100,000).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(books, seed, curated)
+        return _build(books, seed, curated, real_text, dirty_text)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _build(books: int, seed: int, curated: bool) -> Catalogue:
+def _build(books: int, seed: int, curated: bool, real_text: float, dirty_text: float
+           ) -> Catalogue:
     rng = random.Random(seed)
     r = rng.random
     cat = Catalogue(seed=seed)
@@ -212,6 +226,10 @@ def _build(books: int, seed: int, curated: bool) -> Catalogue:
     albums: list[Album] = []
     for row in (CURATED[:books] if curated else ()):
         albums.append(_curated_album(cat, rng, row, stamps[len(albums)]))
+    first_generated = len(albums)
+    text_rng = random.Random(f"text-{seed}")
+    kinds = text.assign(text_rng, books - first_generated, real_text, dirty_text)
+    script_titles: set[str] = set()
     while len(albums) < books:
         author = authors[int(len(authors) * r() ** 2)]  # a few prolific authors
         nonfiction = r() < 0.18
@@ -225,6 +243,12 @@ def _build(books: int, seed: int, curated: bool) -> Catalogue:
         narrator = narrators[int(len(narrators) * r() ** 1.5)]
         for idx in range(1, count + 1):
             base = titles.draw(nonfiction)
+            kind = kinds.get(len(albums) - first_generated)
+            book_author = author
+            if kind in (text.CJK, text.RTL):
+                scripted = _script_book(text_rng, kind, script_titles)
+                if scripted is not None:
+                    base, book_author = scripted
             title = base
             if series:
                 fmt = r()
@@ -239,16 +263,30 @@ def _build(books: int, seed: int, curated: bool) -> Catalogue:
                         title += marker
                     break
                 roll -= p
+            if kind is not None:
+                title = text.decorate_title(text_rng, kind, title)
             albums.append(_generated_album(
-                cat, rng, title, base, author, narrator, series, idx if series else None,
-                nonfiction, stamps[len(albums)], narrators))
+                cat, rng, title, base, book_author, narrator, series, idx if series else None,
+                nonfiction, stamps[len(albums)], narrators, kind))
     cat._index_many(albums)
     return cat
 
 
+def _script_book(rng: random.Random, kind: str, seen: set[str]) -> tuple[str, str] | None:
+    """A CJK or right-to-left (title, author) whose title is not used yet (None when the
+    small lists run dry)."""
+    for _ in range(16):  # bounded: the lists hold a few hundred combinations
+        title, author = text.script_book(rng, kind)
+        if title not in seen:
+            seen.add(title)
+            return title, author
+    return None
+
+
 def _generated_album(cat: Catalogue, rng: random.Random, title: str, base: str, author: str,
                      narrator: str, series: str | None, series_index: int | None,
-                     nonfiction: bool, added: int, narrators: list[str]) -> Album:
+                     nonfiction: bool, added: int, narrators: list[str],
+                     kind: str | None = None) -> Album:
     r = rng.random
     roll = r()
     if roll < 0.05:
@@ -284,7 +322,7 @@ def _generated_album(cat: Catalogue, rng: random.Random, title: str, base: str, 
         year=None if r() < 0.05 else max(1900, 2025 - int(rng.expovariate(1 / 9))),
         series=series, series_index=series_index, file_style=file_style,
         track_count=track_count, duration=int(hours * 3_600_000),
-        original_title=original_title, nonfiction=nonfiction)
+        original_title=original_title, nonfiction=nonfiction, text=kind)
 
 
 def _curated_album(cat: Catalogue, rng: random.Random, row: tuple, added: int) -> Album:

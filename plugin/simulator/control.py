@@ -78,6 +78,8 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
         return 200, {"failures": []}
     if parts and parts[0] == "users":
         return _users(sim, method, parts[1:], data, path)
+    if parts == ["dirty-text"] and method == "GET":
+        return 200, {"rating_keys": sim.dirty_rating_keys()}
     if parts == ["state"] and method == "GET":
         return 200, sim.state()
     raise ControlError(404, "not_found", f"no control endpoint {method} {path}")

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from . import words
+from . import text, words
 
 __all__ = [
     "Album",
@@ -154,6 +154,7 @@ class Album:
     root: str = "/audiobooks"
     folder_extra: str | None = None  # None: derived from the seed
     custom_tracks: tuple[tuple[str, int], ...] | None = None
+    text: str | None = None  # a kind of real Plex text it carries (see ``text``), or None
     _details: AlbumDetails | None = field(default=None, repr=False)
     _tracks: list[Track] | None = field(default=None, repr=False)
     _sort_keys: tuple[str, str] | None = field(default=None, repr=False)
@@ -304,8 +305,11 @@ def _make_details(album: Album) -> AlbumDetails:
         first, second = _pick(rng, pool), _pick(rng, pool)
         genres = (first, second) if r() < 0.4 and second != first else (first,)
     played = r() < 0.3
+    summary = _summary(rng, album.title, album.narrator, album.series, album.series_index)
+    if album.text is not None:  # rare: its own generator, so the draws above stay put
+        summary = text.summary(random.Random(album.seed ^ 0x7E47), album.text, summary)
     return AlbumDetails(
-        summary=_summary(rng, album.title, album.narrator, album.series, album.series_index),
+        summary=summary,
         studio=None if r() < 0.1 else _pick(rng, words.PUBLISHERS),
         genres=genres,
         originally_available_at=f"{album.year}-{1 + int(r() * 12):02d}-{1 + int(r() * 28):02d}"

@@ -55,7 +55,9 @@ def html_error(status: int) -> bytes:
             f"<body><h1>{text}</h1></body></html>").encode()
 
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+# What Plex escapes in attribute values. Characters XML 1.0 forbids (raw control
+# characters) are not escaped: a real server sends them as they are (see ``text``).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;",
                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
@@ -113,7 +115,7 @@ class Section:
                 ("librarySectionUUID", self.uuid)]
 
 
-_NEEDS_ESCAPE = re.compile(r'[&<>"\n\r\t]')
+_NEEDS_ESCAPE = re.compile(r'[&<>"\'\n\r\t]')
 
 
 def esc(value: str) -> str:

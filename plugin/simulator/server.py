@@ -21,7 +21,15 @@ import uuid
 from typing import Any, Iterable
 
 from .announcer import Announcer
-from .catalogue import Album, Artist, Catalogue, Track, build_catalogue, build_music_catalogue
+from .catalogue import (
+    REAL_TEXT,
+    Album,
+    Artist,
+    Catalogue,
+    Track,
+    build_catalogue,
+    build_music_catalogue,
+)
 from .faults import FAILURE_MODES, Failures, make_rule
 from .httpserver import HTTPServer
 from .queries import ResultCache
@@ -48,9 +56,11 @@ class SimulatedPlex:
                  token: str = "simulated-token", host: str = "127.0.0.1", port: int = 0,
                  machine_identifier: str | None = None, webhook_urls: Iterable[str] = (),
                  allow_deletion: bool = True, webhook_per_track: bool = False,
-                 friendly_name: str = "Simulated Plex", timeline_delay: float = 0.02) -> None:
+                 friendly_name: str = "Simulated Plex", timeline_delay: float = 0.02,
+                 real_text: float = REAL_TEXT, dirty_text: float = 0.0) -> None:
         self.seed = seed
-        self._catalogue = catalogue if catalogue is not None else build_catalogue(books, seed)
+        self._catalogue = catalogue if catalogue is not None else build_catalogue(
+            books, seed, real_text=real_text, dirty_text=dirty_text)
         self._music = build_music_catalogue(seed)
         self.users = UserRegistry(token)  # the owner's server token is the server token
         self._owner_tokens: set[str] = set()  # add_token(): more tokens that act as the owner
@@ -325,6 +335,11 @@ class SimulatedPlex:
         self.announcer.updated(album)
         return album
 
+    def dirty_rating_keys(self) -> list[str]:
+        """Audiobooks whose XML is not well-formed (raw control characters in their text,
+        see ``dirty_text``): python-plexapi and plexbooks must clean these pages."""
+        return self._catalogue.dirty_rating_keys()
+
     def find(self, rk: str) -> tuple[Section, Catalogue, Album | Artist | Track] | None:
         """(section, catalogue, item) of the album, artist or track with this rating key."""
         for section in (self.sections[3], self.sections[4]):
@@ -336,6 +351,16 @@ class SimulatedPlex:
 
 
 # --------------------------------------------------------------------------------- CLI
+def _share(value: str) -> float:
+    try:
+        share = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= share <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return share
+
+
 def main(argv: list[str] | None = None) -> int:
     """``plexbooks simulate``: serve a simulated Plex until Ctrl-C (or SIGTERM)."""
     parser = argparse.ArgumentParser(
@@ -352,6 +377,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="send one library.new per track instead of per album")
     parser.add_argument("--no-deletion", action="store_true",
                         help='behave as if "allow media deletion" were off (DELETE -> 403)')
+    parser.add_argument("--dirty-text", type=_share, default=0.0, metavar="SHARE",
+                        help="share of books (0-1) whose summary holds raw control characters "
+                             "that make their XML not well-formed, as real servers send "
+                             "(default 0)")
+    parser.add_argument("--real-text", type=_share, default=REAL_TEXT, metavar="SHARE",
+                        help="share of books (0-1) with well-formed real Plex text: entities, "
+                             "newlines, CJK and right-to-left titles, emoji, 12,000-character "
+                             f"summaries (default {REAL_TEXT})")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or wrong usage (2)
@@ -362,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     sim = SimulatedPlex(books=args.books, seed=args.seed, token=args.token, host=args.host,
                         port=args.port, webhook_urls=args.webhook_url,
                         webhook_per_track=args.webhook_per_track,
-                        allow_deletion=not args.no_deletion)
+                        allow_deletion=not args.no_deletion, real_text=args.real_text,
+                        dirty_text=args.dirty_text)
     try:
         url = sim.start(prerender=True)
     except OSError as exc:
@@ -377,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machineIdentifier: {sim.machine_identifier}", flush=True)
     print(f"Audiobooks: section 3, {len(sim.catalogue)} books (seed {args.seed}); "
           f"webhooks: {', '.join(sim.webhook_urls) or 'none'}", flush=True)
+    if args.dirty_text:
+        print(f"Dirty text: {len(sim.dirty_rating_keys())} books with raw control characters "
+              f"(GET /_simulator/dirty-text lists them)", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while not done.wait(1.0):  # bounded by Ctrl-C / SIGTERM

@@ -8,12 +8,14 @@ O(log n) without a dict of every track. Keys are never reused after a removal.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import random
 import threading
 import time
 from operator import attrgetter
 from typing import Iterator, Sequence
 
+from . import text
 from .items import (
     _DETAIL_FIELDS,
     ASIN_IN_AGENT_GUID,
@@ -128,6 +130,20 @@ class Catalogue:
             self._order_cache[key] = items
             return items
 
+    def dirty_rating_keys(self) -> list[str]:
+        """Rating keys of the albums whose text holds characters XML 1.0 forbids (raw
+        control characters: their XML is not well-formed), in rating key order."""
+        with self.lock:
+            albums = list(self.albums.values())
+        out = []
+        for album in albums:
+            details = album._details
+            if album.text == text.DIRTY or any(text.has_forbidden(v) for v in (
+                    album.title, album.parent_title, album.original_title,
+                    details.summary if details else None, details.studio if details else None)):
+                out.append(album.rating_key)
+        return sorted(out, key=int)
+
     def added_since(self, timestamp: int) -> list[Album]:
         """Albums with addedAt strictly greater than *timestamp*, newest first (bisect)."""
         with self.lock:
@@ -146,12 +162,17 @@ class Catalogue:
                    series: str | None, series_index: int | None, file_style: str,
                    track_count: int, duration: int, original_title: str | None,
                    nonfiction: bool = False, folder_extra: str | None = None,
-                   custom_tracks: tuple[tuple[str, int], ...] | None = None) -> Album:
+                   custom_tracks: tuple[tuple[str, int], ...] | None = None,
+                   text: str | None = None) -> Album:
         """Allocate keys (album, then its tracks), find or create the artist, make the guid."""
         artist = self._artist_by_title.get(parent_title)
         if artist is None:
             ark = str(self._take_keys(1))
-            aguid = f"local://{ark}" if guid_kind == GUID_LOCAL else f"plex://artist/{_hex24(rng)}"
+            # from the name, not from rng: who the first album of an author is must not
+            # shift the draws of every later book
+            digest = hashlib.blake2b(f"{self.seed}:{parent_title}".encode(), digest_size=12)
+            aguid = f"local://{ark}" if guid_kind == GUID_LOCAL else \
+                f"plex://artist/{digest.hexdigest()}"
             artist = Artist(ark, parent_title, aguid, added_at, added_at)
             self._artist_by_title[parent_title] = artist
             self.artists[ark] = artist
@@ -173,7 +194,7 @@ class Catalogue:
                      artist.guid, author, narrator, asin, asin_source, file_style, track_count,
                      duration, original_title, year, added_at, updated_at, series, series_index,
                      rng.getrandbits(32), nonfiction, self.section_id, self.root, folder_extra,
-                     custom_tracks)
+                     custom_tracks, text)
 
     def _index(self, album: Album) -> None:
         """Insert into every lookup structure (caller holds the lock)."""
