@@ -13,7 +13,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from plugin import lifecycle
-from plugin.matcher import ItemSide, RequestSide, explain
+from plugin.matching import ItemSide, RequestSide, explain
+from plugin.matching.candidates import match_one, probe_words, request_side
 from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
 from plugin.plex_client import PlexError
 from plugin.runtime import Runtime
@@ -41,11 +42,11 @@ def _same_book(a: RequestSide, other: Any) -> bool:
 
 def check_conflicts(conn: Connection, request: RequestSide, user: str | None) -> None:
     """Raise Conflict when the new request should not be created."""
-    best, _ = lifecycle.match_one(conn, request, limit=1)
+    best, _ = match_one(conn, request, limit=1)
     if best is not None:
         raise Conflict("already_available", "this book is already in the Plex library", "library_item",
                        best.item_key, best.as_dict())
-    probes = [R.c.title.ilike(f"%{w}%") for w in lifecycle.probe_words(request.title)]
+    probes = [R.c.title.ilike(f"%{w}%") for w in probe_words(request.title)]
     if request.asin:
         probes.append(R.c.asin == request.asin)
     if not probes:
@@ -92,8 +93,8 @@ def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
         conn.execute(R.update().where(R.c.id == request_id).values(**values))
         status = changes.get("status", row.status)
         if status in OPEN_STATUSES:
-            side = lifecycle.request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
-            best, _ = lifecycle.match_one(conn, side, limit=1)
+            side = request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
+            best, _ = match_one(conn, side, limit=1)
             if best is not None:
                 current = conn.execute(select(R.c.id, R.c.title, R.c.status).where(R.c.id == request_id)).first()
                 lifecycle.complete(conn, current, best, now)
@@ -134,7 +135,7 @@ def candidates(runtime: Runtime, request_id: int, limit: int = 5) -> list[dict[s
         row = conn.execute(select(R).where(R.c.id == request_id)).first()
         if row is None:
             return None
-        _, near = lifecycle.match_one(conn, lifecycle.request_side(row), limit=limit)
+        _, near = match_one(conn, request_side(row), limit=limit)
         titles = {}
         ids = [d.item_key for d in near]
         if ids:

@@ -8,8 +8,7 @@ from typing import Callable
 
 import pytest
 
-from plugin import matcher
-from plugin.matcher import (
+from plugin.matching import (
     ACCEPT_THRESHOLD,
     Decision,
     ItemSide,
@@ -20,14 +19,11 @@ from plugin.matcher import (
     item_asins,
     match_pairs,
 )
-from plugin.normalize import (
-    fold,
-    parse_people,
-    parse_title,
-    people_may_match,
-    people_similarity,
-    sketch_title,
-)
+from plugin.matching import sides
+from plugin.matching.people import parse_people, people_may_match, people_similarity
+from plugin.matching.sketch import sketch_title
+from plugin.matching.text import fold
+from plugin.matching.titles import parse_title
 
 CORPUS = Path(__file__).parent / "corpus" / "matching.jsonl"
 
@@ -576,7 +572,7 @@ def test_building_an_index_parses_no_title_and_a_query_only_what_it_must(monkeyp
         parsed.add(raw)
         return parse_title(raw)
 
-    monkeypatch.setattr(matcher, "parse_title", counting)
+    monkeypatch.setattr(sides, "parse_title", counting)
     items = [ItemSide(f"{word} Chronicle {i}", "Ann Lee", key=i) for i, word in enumerate(WORDS * 8)]
     index = MatchIndex([*items, ItemSide("Dune (Unabridged)", "Frank Herbert", key="dune")])
     assert not parsed

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.matcher import match_pairs
+from plugin.matching import match_pairs
 
 CORPUS = Path(__file__).parent / "corpus" / "matching.jsonl"
 RECALL_FLOOR = 0.96  # measured: 396 / 409 = 0.968
