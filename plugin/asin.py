@@ -11,6 +11,7 @@ folder or file name. An arbitrary run of ten characters is never an ASIN.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 _ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
 # A bracketed token in a path: "[B08V8B2CGV]". Brackets are required on both sides.
@@ -59,3 +60,23 @@ def asins_from_path(path: str | None) -> list[str]:
             found.append(asin)
     return found
 
+
+
+def path_asin(paths: Iterable[str | None]) -> str | None:
+    """The ASIN an album's file paths name, or None: the one rule for a path ASIN.
+
+    Every bracketed ASIN in every path must be the same one. Files that name two ASINs
+    (a folder holding two books, a mislabelled disc) name none: guessing one of them
+    could mark the wrong edition available. The mirror stores this value and the
+    matcher reads paths through it, so a path ASIN means the same thing at write time
+    and at match time.
+    """
+    found: str | None = None
+    for path in paths:
+        if path and "[" in path:
+            for asin in asins_from_path(path):
+                if found is None:
+                    found = asin
+                elif asin != found:
+                    return None
+    return found

@@ -39,7 +39,8 @@ def load_items(conn: Connection, item_ids: Iterable[int] | None = None) -> list[
 
 
 def open_requests(conn: Connection) -> list[Any]:
-    return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.status)
+    return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.duration_ms,
+                               R.c.language, R.c.status)
                         .where(R.c.status.in_(OPEN_STATUSES))).all()
 
 
@@ -53,7 +54,8 @@ class _RequestIndexCache:
         self._lock = threading.Lock()
 
     def get(self, requests: Sequence[Any]) -> RequestIndex:
-        signature = (len(requests), hash(tuple((r.id, r.title, r.author, r.narrator, r.asin) for r in requests)))
+        signature = (len(requests), hash(tuple((r.id, r.title, r.author, r.narrator, r.asin, r.duration_ms, r.language)
+                                                   for r in requests)))
         with self._lock:
             if self._index is None or signature != self._signature:
                 self._index = RequestIndex([request_side(r) for r in requests])

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.engine import Connection
 
-from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
+from plugin.asin import asin_from_guid, path_asin
+from plugin.matching.candidates import refresh_keys, store_keys
 from plugin.models import LibraryItem
 from plugin.plex_client import AlbumRecord, ListedAlbum, TrackRecord
 
@@ -214,10 +215,12 @@ class MirrorWriter:
     def flush(self) -> None:
         if self._inserts:
             self._insert_rows(self._inserts)
+            store_keys(self.conn, self._inserts)  # the matcher's look-up keys, by guid
             self.counts.new += len(self._inserts)
             self._inserts = []
         if self._updates:
             self.conn.execute(_UPDATE, [{k: v for k, v in r.items() if k != "guid"} for r in self._updates])
+            refresh_keys(self.conn, ids=[r["_id"] for r in self._updates])
             self.counts.updated += len(self._updates)
             self._updates = []
 
@@ -260,7 +263,6 @@ def details_values(row_author: str | None, row_asin_source: str | None,
     narrators = {t.original_title for t in tracks if t.original_title and t.original_title != row_author}
     values["narrator"] = narrators.pop()[:MAX_TEXT] if len(narrators) == 1 else None
     if row_asin_source != "guid":
-        path_asins = [a for f in files for a in asins_from_path(f)]
-        asin = normalize_asin(path_asins[0]) if path_asins and len(set(path_asins)) == 1 else None
+        asin = path_asin(files)
         values["asin"], values["asin_source"] = (asin, "path") if asin else (None, None)
     return values

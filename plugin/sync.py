@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select, update
 
 from plugin import jobs, lifecycle
 from plugin.listing import pages_in_children
+from plugin.matching.candidates import refresh_keys
 from plugin.mirror import MirrorWriter, T, details_values, remove_rows
 from plugin.models import utcnow
 from plugin.plex_client import PlexClient, PlexError
@@ -218,6 +219,7 @@ def fetch_details(runtime: Runtime, client: PlexClient, *, limit: int,
                     values["details_updated_at"] = row.updated_at or 0
                     conn.execute(update(T).where(T.c.id == row.id).values(**values))
                     fetched += 1
+                refresh_keys(conn, ids=[row.id for row, tracks in results if not isinstance(tracks, PlexError)])
             if error is not None:
                 break
     with runtime.engine.connect() as conn:

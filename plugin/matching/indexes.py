@@ -23,15 +23,23 @@ _VOWELS = frozenset("aeiouy")
 def _ik(word: str) -> str:
     """The key a word is indexed under: long words by their consonant skeleton.
 
-    "colour"/"color", "travellers"/"travelers", "theatre"/"theater" share a key, so the
-    spelling variants the decision forgives (:func:`token_close`) are also found by the
-    indexes. Short words and numbers are never respelt and stay as they are.
+    "colour"/"color", "travellers"/"travelers", "theatre"/"theater" share a key, and so do
+    a soft "c", "s" and "z" ("defence"/"defense", "organise"/"organize", "Process"/
+    "Prozess"), so the spelling variants the decision forgives (:func:`token_close`) are
+    also found by the indexes. Short words and numbers are never respelt and stay as
+    they are.
     """
     if len(word) < 5 or word.isdigit():
         return word
     out = [word[0]]
-    for ch in word[1:]:
-        if ch not in _VOWELS and ch != out[-1]:
+    last = len(word) - 1
+    for i in range(1, len(word)):
+        ch = word[i]
+        if ch in _VOWELS:
+            continue
+        if ch == "z" or (ch == "c" and i < last and word[i + 1] in "eiy"):
+            ch = "s"
+        if ch != out[-1]:
             out.append(ch)
     return "~" + "".join(out)
 

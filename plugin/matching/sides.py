@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
+from plugin.asin import asin_from_guid, normalize_asin, path_asin
 from plugin.matching.people import Person, parse_people
 from plugin.matching.titles import Title, parse_title
 
@@ -17,6 +17,8 @@ class RequestSide:
     author: str | None = None
     narrator: str | None = None
     asin: str | None = None
+    duration_ms: int | None = None  # the audiobook's runtime, when the request manager knows it
+    language: str | None = None  # a BCP 47 tag ("en", "de-DE")
     key: object = None
 
 
@@ -36,6 +38,7 @@ class ItemSide:
     guid: str | None = None
     guids: tuple[str, ...] = ()
     file_paths: tuple[str, ...] = ()
+    duration_ms: int | None = None  # the sum of the tracks' durations
     key: object = None
 
 
@@ -56,10 +59,10 @@ def item_asins(item: ItemSide) -> dict[str, str]:
             asin = asin_from_guid(guid)
             if asin and asin not in found:
                 found[asin] = "asin_guid"
-    for path in item.file_paths:
-        if "[" in path:  # only a bracketed token counts; most paths have none
-            for asin in asins_from_path(path):
-                found.setdefault(asin, "asin_path")
+    if item.file_paths:
+        asin = path_asin(item.file_paths)  # the mirror's rule: one ASIN all paths agree on
+        if asin:
+            found.setdefault(asin, "asin_path")
     return found
 
 
