@@ -28,8 +28,8 @@ from collections import Counter
 from types import ModuleType
 from typing import Callable
 
-from plugin import matcher, normalize
-from plugin.matcher import ItemSide, MatchIndex, RequestIndex, RequestSide
+from plugin.matching import ItemSide, MatchIndex, RequestIndex, RequestSide
+from plugin.matching import decision, indexes, numbers, people, sides, sketch, text, titles
 
 SEED = 20240611
 N_ITEMS = 100_000
@@ -323,7 +323,7 @@ def run(report: Report, quick: bool = False) -> None:
 
     builds, matches, totals, accepted = [], [], [], 0
     for _ in range(FULL_SCAN_SAMPLES):
-        _forget_caches(normalize, matcher)
+        _forget_caches(numbers, text, titles, sketch, people, sides, decision, indexes)
         t_build, t_match, accepted = _full_scan(items, requests)
         builds.append(t_build)
         matches.append(t_match)

@@ -62,17 +62,21 @@ def asins_from_path(path: str | None) -> list[str]:
 
 
 
-def path_asin(paths: Iterable[str] | None) -> str | None:
-    """The ASIN an album's files name, when they name exactly one.
+def path_asin(paths: Iterable[str | None]) -> str | None:
+    """The ASIN an album's file paths name, or None: the one rule for a path ASIN.
 
-    Folder and file names of one audiobook usually repeat its ASIN; files naming two
-    different ASINs (a box set, a mis-filed part) name none with certainty. The mirror
-    stores this at write time and the matcher reads the same rule, so a path ASIN means
-    the same thing everywhere.
+    Every bracketed ASIN in every path must be the same one. Files that name two ASINs
+    (a folder holding two books, a mislabelled disc) name none: guessing one of them
+    could mark the wrong edition available. The mirror stores this value and the
+    matcher reads paths through it, so a path ASIN means the same thing at write time
+    and at match time.
     """
-    found: set[str] = set()
-    for path in paths or ():
-        found.update(asins_from_path(path))
-        if len(found) > 1:
-            return None
-    return found.pop() if found else None
+    found: str | None = None
+    for path in paths:
+        if path and "[" in path:
+            for asin in asins_from_path(path):
+                if found is None:
+                    found = asin
+                elif asin != found:
+                    return None
+    return found

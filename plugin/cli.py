@@ -155,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_match_pairs(args: argparse.Namespace) -> int:
-    from plugin.matcher import match_pairs
+    from plugin.matching import match_pairs
     _runtime()  # every command brings the schema up to date first
     try:
         handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")

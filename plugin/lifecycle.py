@@ -8,15 +8,15 @@ status), so a request is transitioned at most once however many paths see the bo
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from plugin.matcher import Decision, ItemSide, MatchIndex, RequestIndex, RequestSide
+from plugin.matching import Decision, ItemSide, MatchIndex, RequestIndex
+from plugin.matching.candidates import ITEM_COLUMNS, item_side, request_side
 from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
 from plugin.runtime import Runtime
 
@@ -25,16 +25,6 @@ R = AudiobookRequest.__table__
 T = LibraryItem.__table__
 # Above this many changed items, one pass over the requests beats one pass per item.
 PER_ITEM_LIMIT = 50
-ITEM_COLUMNS = (T.c.id, T.c.title, T.c.author, T.c.narrator, T.c.guid, T.c.external_guids, T.c.file_paths)
-
-
-def item_side(row: Any) -> ItemSide:
-    return ItemSide(title=row.title, author=row.author, narrator=row.narrator, guid=row.guid,
-                    guids=tuple(row.external_guids or ()), file_paths=tuple(row.file_paths or ()), key=row.id)
-
-
-def request_side(row: Any) -> RequestSide:
-    return RequestSide(title=row.title, author=row.author, narrator=row.narrator, asin=row.asin, key=row.id)
 
 
 def load_items(conn: Connection, item_ids: Iterable[int] | None = None) -> list[ItemSide]:
@@ -49,7 +39,8 @@ def load_items(conn: Connection, item_ids: Iterable[int] | None = None) -> list[
 
 
 def open_requests(conn: Connection) -> list[Any]:
-    return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.status)
+    return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.duration_ms,
+                               R.c.language, R.c.status)
                         .where(R.c.status.in_(OPEN_STATUSES))).all()
 
 
@@ -63,7 +54,8 @@ class _RequestIndexCache:
         self._lock = threading.Lock()
 
     def get(self, requests: Sequence[Any]) -> RequestIndex:
-        signature = (len(requests), hash(tuple((r.id, r.title, r.author, r.narrator, r.asin) for r in requests)))
+        signature = (len(requests), hash(tuple((r.id, r.title, r.author, r.narrator, r.asin, r.duration_ms, r.language)
+                                                   for r in requests)))
         with self._lock:
             if self._index is None or signature != self._signature:
                 self._index = RequestIndex([request_side(r) for r in requests])
@@ -164,34 +156,3 @@ def on_items_removed(conn: Connection, item_ids: list[int], now: datetime) -> in
                               .values(status="downloaded", library_item_id=None, completed_at=None,
                                       updated_at=now)).rowcount or 0
     return moved
-
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_COMMON = {"the", "and", "of", "a", "an", "in", "to", "for", "on", "book", "novel", "unabridged", "abridged",
-           "edition", "volume", "vol", "part", "series"}
-
-
-def probe_words(title: str, count: int = 3) -> list[str]:
-    words = {w for w in _WORD.findall(title.lower()) if len(w) > 2 and w not in _COMMON}
-    return sorted(words, key=len, reverse=True)[:count]
-
-
-def library_candidates(conn: Connection, request: RequestSide, limit: int = 2000) -> list[ItemSide]:
-    """Items that could match a request: its ASIN, or a significant title word in common.
-
-    A fuzzy match needs a high title score, so a true match always shares one of the
-    request's longest words; this keeps one request from scanning the whole mirror.
-    """
-    conditions = [T.c.title.ilike(f"%{w}%") for w in probe_words(request.title)]
-    if request.asin:
-        conditions.append(T.c.asin == request.asin.upper())
-    if not conditions:
-        conditions.append(T.c.title.ilike(request.title.strip()))
-    rows = conn.execute(select(*ITEM_COLUMNS).where(or_(*conditions)).limit(limit)).all()
-    return [item_side(r) for r in rows]
-
-
-def match_one(conn: Connection, request: RequestSide, *, limit: int = 5) -> tuple[Decision | None, list[Decision]]:
-    """The best accepted match for one request and its best candidates (near misses included)."""
-    index = MatchIndex(library_candidates(conn, request))
-    return index.best_match(request), index.candidates(request, limit=limit)

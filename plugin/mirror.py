@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from plugin.asin import asin_from_guid, path_asin
+from plugin.matching.candidates import refresh_keys, store_keys
 from plugin.models import LibraryItem
 from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
@@ -184,6 +185,7 @@ class MirrorWriter:
             self.counts.new += 1
         else:
             self.counts.updated += 1
+            row["_id"] = known[0]
         self._rows.append(row)
         self.written.append(guid)
         if len(self._rows) >= BATCH:
@@ -206,6 +208,7 @@ class MirrorWriter:
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
                    r["content_hash"], now, now) for r in self._rows]
         self.conn.exec_driver_sql(self._sql, values)
+        store_keys(self.conn, self._rows)          # the matcher's look-up keys, in the same transaction
         self._rows = []
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
@@ -304,4 +307,5 @@ class DetailsWriter:
             self.conn.exec_driver_sql(self._sql_path, with_path)
         if with_guid:
             self.conn.exec_driver_sql(self._sql_guid, with_guid)
+        refresh_keys(self.conn, ids=[r[0] for r in rows])     # a path ASIN is a look-up key too
         return len(rows)

@@ -59,6 +59,24 @@ class LibraryItem(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class LibraryItemKey(Base):
+    """The words and ASINs a mirror row can be found by, as the matcher normalizes them.
+
+    Written with the row (``plugin.matching.candidates.store_keys``), read when one request
+    asks for its candidates, so request creation and every scan find a book by the same
+    rule. ``key`` is an indexed title word (long words by their consonant skeleton) or
+    ``asin:`` and the ASIN.
+    """
+
+    __tablename__ = "library_item_keys"
+    # Clustered by key in SQLite: the look-up reads one range, and no rowid b-tree is kept.
+    __table_args__ = (Index("ix_library_item_keys_item", "item_id"), {"sqlite_with_rowid": False})
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("library_items.id", ondelete="CASCADE"), primary_key=True)
+
+
 class JobRun(Base):
     """One run of a job: what ran, why, when, how long, and what it found."""
 
@@ -98,6 +116,8 @@ class AudiobookRequest(Base):
     author: Mapped[str | None] = mapped_column(String(512))
     narrator: Mapped[str | None] = mapped_column(String(512))
     asin: Mapped[str | None] = mapped_column(String(10), index=True)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)     # the audiobook's runtime, when known
+    language: Mapped[str | None] = mapped_column(String(35))        # a BCP 47 tag such as "en" or "de-DE"
     status: Mapped[str] = mapped_column(String(32), default="pending")
     error_message: Mapped[str | None] = mapped_column(Text)
     search_attempts: Mapped[int] = mapped_column(Integer, default=0)

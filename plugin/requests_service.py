@@ -6,6 +6,7 @@ pipeline is already fetching, a repeat by the same user — and says which recor
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from plugin import lifecycle
-from plugin.matcher import ItemSide, RequestSide, explain
+from plugin.matching import ItemSide, RequestSide, explain
+from plugin.matching.candidates import best_library_match, library_near_misses, request_side
 from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
 from plugin.plex import PlexError
 from plugin.runtime import Runtime
@@ -39,13 +41,25 @@ def _same_book(a: RequestSide, other: Any) -> bool:
                                asin=other.asin)).match
 
 
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_COMMON = {"the", "and", "of", "a", "an", "in", "to", "for", "on", "book", "novel", "unabridged", "abridged",
+           "edition", "volume", "vol", "part", "series"}
+
+
+def _probe_words(title: str, count: int = 3) -> list[str]:
+    """A pre-filter for the requests table only (other open requests of the same book): the
+    library's candidates come from the matcher's own keys (plugin.matching.candidates)."""
+    words = {w for w in _WORD.findall(title.lower()) if len(w) > 2 and w not in _COMMON}
+    return sorted(words, key=len, reverse=True)[:count]
+
+
 def check_conflicts(conn: Connection, request: RequestSide, user: str | None) -> None:
     """Raise Conflict when the new request should not be created."""
-    best, _ = lifecycle.match_one(conn, request, limit=1)
+    best = best_library_match(conn, request)
     if best is not None:
         raise Conflict("already_available", "this book is already in the Plex library", "library_item",
                        best.item_key, best.as_dict())
-    probes = [R.c.title.ilike(f"%{w}%") for w in lifecycle.probe_words(request.title)]
+    probes = [R.c.title.ilike(f"%{w}%") for w in _probe_words(request.title)]
     if request.asin:
         probes.append(R.c.asin == request.asin)
     if not probes:
@@ -92,8 +106,8 @@ def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
         conn.execute(R.update().where(R.c.id == request_id).values(**values))
         status = changes.get("status", row.status)
         if status in OPEN_STATUSES:
-            side = lifecycle.request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
-            best, _ = lifecycle.match_one(conn, side, limit=1)
+            side = request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
+            best = best_library_match(conn, side)
             if best is not None:
                 current = conn.execute(select(R.c.id, R.c.title, R.c.status).where(R.c.id == request_id)).first()
                 lifecycle.complete(conn, current, best, now)
@@ -134,7 +148,7 @@ def candidates(runtime: Runtime, request_id: int, limit: int = 5) -> list[dict[s
         row = conn.execute(select(R).where(R.c.id == request_id)).first()
         if row is None:
             return None
-        _, near = lifecycle.match_one(conn, lifecycle.request_side(row), limit=limit)
+        near = library_near_misses(conn, request_side(row), limit=limit)
         titles = {}
         ids = [d.item_key for d in near]
         if ids:

@@ -1,0 +1,233 @@
+"""The library mirror's candidates for one request, found by the matcher's own rule.
+
+Request creation (``already_available``), a request moved back to an open status and the
+candidates endpoint each ask about one request. They must not index the whole mirror for
+it, and they must not find books by another rule than the scans do: a request told "not
+in the library" at creation and then matched by the next scan is the bug this prevents.
+
+So each mirror row carries **keys** in ``library_item_keys``, derived by the matcher's
+own normalization. An accepted fuzzy decision needs some part of the *item's* title to be
+wholly present in the request's (the ``extra_words`` guard); the item's
+:func:`~plugin.matching.sketch.sketch_title` says which words each part is sure to
+require. So an item is filed under one **anchor** word per part (its longest) and every
+word of the pieces the sketch is unsure of, each by the respelling key the indexes use
+(:func:`~plugin.matching.indexes._ik`), plus ``asin:`` and every ASIN the matcher reads
+from it (:func:`~plugin.matching.sides.item_asins`: guid ASINs and the one path ASIN of
+:func:`plugin.asin.path_asin`). A request looks up every word its parsed title may cover
+an item's word with (its words, glued pairs, series numbers, and each word cut in two
+for items that write it as two), and its ASIN. The rows found go into a
+:class:`MatchIndex`, which decides exactly as it does over the whole mirror: every row
+the whole-mirror index would accept is among them. One or two keys per row keep the
+writes cheap: a full scan of 100,000 albums writes about 150,000.
+
+The writers call :func:`store_keys` (rows they just wrote) or :func:`refresh_keys` (ids or
+guids, read back) in the transaction that writes the rows; the migration that made the
+table filled it with :func:`backfill_keys`.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from plugin.matching.decision import Decision
+from plugin.matching.indexes import MatchIndex, _halves, _ik
+from plugin.matching.sides import ItemSide, RequestSide, item_asins
+from plugin.matching.sketch import sketch_title
+from plugin.matching.titles import Title, parse_title
+from plugin.asin import normalize_asin
+from plugin.models import LibraryItem, LibraryItemKey
+
+ITEMS = LibraryItem.__table__
+KEYS = LibraryItemKey.__table__
+ITEM_COLUMNS = (ITEMS.c.id, ITEMS.c.title, ITEMS.c.author, ITEMS.c.narrator, ITEMS.c.guid,
+                ITEMS.c.external_guids, ITEMS.c.file_paths, ITEMS.c.duration_ms)
+KEY_LENGTH = 64
+ASIN_PREFIX = "asin:"
+CHUNK = 500
+
+
+def item_side(row: Any) -> ItemSide:
+    """A mirror row (with :data:`ITEM_COLUMNS`) as the matcher sees it."""
+    return ItemSide(title=row.title, author=row.author, narrator=row.narrator, guid=row.guid,
+                    guids=tuple(row.external_guids or ()), file_paths=tuple(row.file_paths or ()),
+                    duration_ms=row.duration_ms, key=row.id)
+
+
+def request_side(row: Any) -> RequestSide:
+    """A requests row as the matcher sees it."""
+    return RequestSide(title=row.title, author=row.author, narrator=row.narrator, asin=row.asin,
+                       duration_ms=row.duration_ms, language=row.language, key=row.id)
+
+
+# ----------------------------------------------------------------------- the keys
+
+
+def word_key(word: str) -> str:
+    """The key a title word is stored and looked up under (the indexes' respelling key)."""
+    return _ik(word)[:KEY_LENGTH]
+
+
+def asin_key(asin: str) -> str:
+    return ASIN_PREFIX + asin
+
+
+def title_keys(title: str) -> set[str]:
+    """The keys a library title is filed under: an anchor per sure part, unsure words whole."""
+    _words, parts, loose = sketch_title(title)
+    keys = {word_key(max(part, key=_anchor_order)) for part in parts}
+    for bag in loose:
+        keys.update(map(word_key, bag))
+    return keys
+
+
+def _anchor_order(word: str) -> tuple[int, str]:
+    return len(word), word  # the longest word, which is mostly the rarest; ties by spelling
+
+
+def item_keys(item: ItemSide) -> set[str]:
+    """Every key of one library item: its title's anchors and its ASINs."""
+    keys = title_keys(item.title or "")
+    if item.asin or item.file_paths or item.guids or (item.guid and not item.guid.startswith("plex://")):
+        keys.update(asin_key(a) for a in item_asins(item))
+    return keys
+
+
+def _fields(row: Any) -> tuple[Any, ...]:
+    """(id, guid, title, asin, external_guids, file_paths) of a row given as a mapping (the
+    writers' dicts; ``_id`` is the update's name for the id) or as an object with attributes."""
+    if type(row) is dict:
+        get = row.get
+        return (get("id", get("_id")), get("guid"), get("title"), get("asin"), get("external_guids"),
+                get("file_paths"))
+    return (getattr(row, "id", None), getattr(row, "guid", None), row.title, getattr(row, "asin", None),
+            getattr(row, "external_guids", None), getattr(row, "file_paths", None))
+
+
+def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
+    """Write the keys of mirror rows just inserted or changed; returns the keys written.
+
+    Each row (a mapping or an object with attributes) gives ``id`` (or ``_id``), ``title``,
+    and whatever it has of ``guid``, ``asin``, ``external_guids`` and ``file_paths``: the row
+    as stored, since the keys must say what the matcher will read from it. A row with an
+    id has its old keys replaced. A row without one is a row just inserted: it is found by
+    its ``guid`` and has no keys yet. Run it in the transaction that wrote the rows.
+    """
+    fields = [_fields(row) for row in rows]
+    if not fields:
+        return 0
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    fresh = [f[1] for f in fields if f[0] is None and f[1]]
+    by_guid: dict[str, int] = {}
+    for start in range(0, len(fresh), CHUNK):
+        chunk = fresh[start:start + CHUNK]
+        sql = f"SELECT id, guid FROM {ITEMS.name} WHERE guid IN ({', '.join([mark] * len(chunk))})"
+        by_guid.update((g, i) for i, g in conn.exec_driver_sql(sql, tuple(chunk)))
+    values: list[tuple[str, int]] = []
+    replaced: list[int] = []
+    for item_id, guid, title, asin, guids, paths in fields:
+        if item_id is None:
+            item_id = by_guid.get(guid)
+            if item_id is None:
+                continue
+        else:
+            replaced.append(item_id)
+        keys = title_keys(title or "")
+        if asin or paths or guids or (guid and not guid.startswith("plex://")):
+            side = ItemSide(title or "", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=tuple(paths or ()))
+            keys.update(asin_key(a) for a in item_asins(side))
+        values.extend((key, item_id) for key in keys)
+    for start in range(0, len(replaced), CHUNK):
+        conn.execute(delete(KEYS).where(KEYS.c.item_id.in_(replaced[start:start + CHUNK])))
+    if values:
+        # The driver's executemany, in key order (the table's): a full scan writes 150,000.
+        values.sort()
+        # Two writers may key the same new album at once (the poll and a webhook): both keep.
+        conn.exec_driver_sql(f"INSERT INTO {KEYS.name} (key, item_id) VALUES ({mark}, {mark}) "
+                             "ON CONFLICT DO NOTHING", values)
+    return len(values)
+
+
+def refresh_keys(conn: Connection, ids: Iterable[int] = (), guids: Iterable[str] = ()) -> int:
+    """:func:`store_keys` for rows named by id or guid, read back from the mirror."""
+    written = 0
+    for column, wanted in ((ITEMS.c.id, list(ids)), (ITEMS.c.guid, list(guids))):
+        for start in range(0, len(wanted), CHUNK):
+            rows = conn.execute(select(ITEMS.c.id, ITEMS.c.title, ITEMS.c.asin, ITEMS.c.guid, ITEMS.c.external_guids,
+                                       ITEMS.c.file_paths).where(column.in_(wanted[start:start + CHUNK]))).all()
+            written += store_keys(conn, rows)
+    return written
+
+
+def backfill_keys(conn: Connection, batch: int = 5000) -> int:
+    """Keys for every mirror row (the migration that made the table; safe to run again)."""
+    written, last = 0, 0
+    while True:
+        rows = conn.execute(select(ITEMS.c.id, ITEMS.c.title, ITEMS.c.asin, ITEMS.c.guid, ITEMS.c.external_guids,
+                                   ITEMS.c.file_paths).where(ITEMS.c.id > last).order_by(ITEMS.c.id)
+                            .limit(batch)).all()
+        if not rows:
+            return written
+        written += store_keys(conn, rows)
+        last = rows[-1].id
+
+
+# ------------------------------------------------------------------- the look-up
+
+
+def _ids_for(conn: Connection, keys: Iterable[str]) -> set[int]:
+    wanted = list(dict.fromkeys(keys))
+    out: set[int] = set()
+    for start in range(0, len(wanted), CHUNK):
+        out.update(i for (i,) in conn.execute(select(KEYS.c.item_id).where(KEYS.c.key.in_(wanted[start:start + CHUNK]))))
+    return out
+
+
+def request_keys(title: Title) -> set[str]:
+    """The keys an item may be filed under if *title* can be a request for it: every word
+    that may cover one of the item's (words, glued pairs, series numbers) and both halves
+    of each word, for an item writing it as two ("Spiderman": "Spider-Man")."""
+    keys = {word_key(w) for w in title.cover}
+    for word in title.tokens:
+        for a, b in _halves(word):
+            keys.add(word_key(a))
+            keys.add(word_key(b))
+    return keys
+
+
+def _load(conn: Connection, ids: Iterable[int]) -> list[ItemSide]:
+    wanted = sorted(ids)
+    out: list[ItemSide] = []
+    for start in range(0, len(wanted), CHUNK):
+        rows = conn.execute(select(*ITEM_COLUMNS).where(ITEMS.c.id.in_(wanted[start:start + CHUNK])))
+        out.extend(item_side(r) for r in rows)
+    return out
+
+
+def library_candidates(conn: Connection, request: RequestSide) -> list[ItemSide]:
+    """The mirror rows the matcher could accept for *request*: those filed under one of its
+    keys (:func:`request_keys`, and its ASIN). They are also the near misses an admin sees:
+    books with a whole part of their title in the request's."""
+    keys = request_keys(parse_title(request.title or ""))
+    asin = normalize_asin(request.asin)
+    if asin:
+        keys.add(asin_key(asin))
+    return _load(conn, _ids_for(conn, keys))
+
+
+def best_library_match(conn: Connection, request: RequestSide) -> Decision | None:
+    """The best accepted decision for *request* among the mirror's rows, or None."""
+    return MatchIndex(library_candidates(conn, request)).best_match(request)
+
+
+def library_near_misses(conn: Connection, request: RequestSide, limit: int = 5) -> list[Decision]:
+    """The best-scoring decisions for *request*, accepted or not, best first."""
+    return MatchIndex(library_candidates(conn, request)).candidates(request, limit=limit)
+
+
+def match_one(conn: Connection, request: RequestSide, *, limit: int = 5) -> tuple[Decision | None, list[Decision]]:
+    """The best accepted match for one request and its best candidates (near misses included)."""
+    index = MatchIndex(library_candidates(conn, request))
+    return index.best_match(request), index.candidates(request, limit=limit)
+

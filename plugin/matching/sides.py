@@ -1,0 +1,111 @@
+"""The two sides of a pair: an audiobook request and a Plex library item, and both as the decision reads them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from plugin.asin import asin_from_guid, normalize_asin, path_asin
+from plugin.matching.people import Person, parse_people
+from plugin.matching.titles import Title, parse_title
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSide:
+    """An audiobook request as the matcher sees it. ``key`` is the caller's id (row id)."""
+
+    title: str
+    author: str | None = None
+    narrator: str | None = None
+    asin: str | None = None
+    duration_ms: int | None = None  # the audiobook's runtime, when the request manager knows it
+    language: str | None = None  # a BCP 47 tag ("en", "de-DE")
+    key: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSide:
+    """A Plex library album as the matcher sees it.
+
+    ``author`` is Plex's ``parentTitle`` and may really be the narrator. ASINs are read
+    from ``asin``, ``guid``, ``guids`` and bracketed tokens in ``file_paths`` (see
+    :func:`item_asins`). ``key`` is the caller's id, returned in decisions.
+    """
+
+    title: str
+    author: str | None = None
+    narrator: str | None = None
+    asin: str | None = None
+    guid: str | None = None
+    guids: tuple[str, ...] = ()
+    file_paths: tuple[str, ...] = ()
+    duration_ms: int | None = None  # the sum of the tracks' durations
+    key: object = None
+
+
+
+
+def item_asins(item: ItemSide) -> dict[str, str]:
+    """Every ASIN the item carries, mapped to where it was found (first source wins).
+
+    Order of trust: a dedicated field, then the album guid / external Guid ids, then a
+    bracketed ``[ASIN]`` in a folder or file name.
+    """
+    found: dict[str, str] = {}
+    asin = normalize_asin(item.asin)
+    if asin:
+        found[asin] = "asin_field"
+    for guid in (item.guid, *item.guids) if item.guids else (item.guid,):
+        if guid and not guid.startswith("plex://"):  # Plex's own ids are never ASINs
+            asin = asin_from_guid(guid)
+            if asin and asin not in found:
+                found[asin] = "asin_guid"
+    if item.file_paths:
+        asin = path_asin(item.file_paths)  # the mirror's rule: one ASIN all paths agree on
+        if asin:
+            found.setdefault(asin, "asin_path")
+    return found
+
+
+# ---------------------------------------------------------------- prepared values
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """One side of a pair as the decision reads it.
+
+    The title and the names are parsed when first read, through the parsers' caches:
+    an index rules most candidates out on cheaper grounds (ASINs, a sketch of the
+    title, then the names alone), and a title that is never read is never parsed.
+    """
+
+    raw_title: str
+    raw_author: str | None
+    raw_narrator: str | None
+    asins: Mapping[str, str]
+    key: object
+
+    @property
+    def title(self) -> Title:
+        return parse_title(self.raw_title)
+
+    @property
+    def authors(self) -> tuple[Person, ...]:
+        return parse_people(self.raw_author)
+
+    @property
+    def narrators(self) -> tuple[Person, ...]:
+        return parse_people(self.raw_narrator)
+
+
+def _request_asins(request: RequestSide) -> dict[str, str]:
+    asin = normalize_asin(request.asin)
+    return {asin: "request"} if asin else {}
+
+
+def _prepare_request(request: RequestSide) -> _Prepared:
+    return _Prepared(request.title or "", request.author, request.narrator, _request_asins(request), request.key)
+
+
+def _prepare_item(item: ItemSide) -> _Prepared:
+    return _Prepared(item.title or "", item.author, item.narrator, item_asins(item), item.key)
+

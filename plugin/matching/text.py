@@ -1,0 +1,60 @@
+"""Text as the matcher compares it: case and accents folded, punctuation gone, words canonical."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz.distance import Indel
+
+from plugin.matching.numbers import _canonical
+
+_CHAR_MAP = str.maketrans(
+    {
+        "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe",
+        "ł": "l", "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th",
+        "ı": "i", "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"',
+        "„": '"', "«": '"', "»": '"', "–": " - ", "—": " - ", "―": " - ", "‐": "-",
+        "‑": "-", "−": "-", "…": "...", "＆": "&", "：": ":", "·": " ", "•": " ",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case *text* and strip accents, so "Brontë" and "Bronte" compare equal.
+
+    Non-Latin scripts are kept (only combining marks are dropped): a Cyrillic title
+    must still have words to compare, not vanish.
+    """
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+_NON_WORD_RE = re.compile(r"[\W_]+")
+_DIGIT_RE = re.compile(r"\d")
+
+STOPWORDS = frozenset(
+    "a an the and of or to in on at for by with from is as "
+    "le la les el los las l d un une der das".split()
+)
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.replace("'", "").replace(".", " ")
+    return [_canonical(tok) for tok in _NON_WORD_RE.sub(" ", text).split()]
+
+
+
+def token_close(a: str, b: str) -> bool:
+    """Spelling variants of one word: "colour"/"color", "travellers"/"travelers".
+
+    Deliberately narrow (long words, same first letter, ≥ 0.85 similar) so that
+    "night"/"knight" or "wakes"/"makes" stay different words.
+    """
+    if a[0] != b[0] or len(a) < 5 or len(b) < 5 or abs(len(a) - len(b)) > 2:
+        return False
+    if a[0].isdigit() or b[0].isdigit():
+        return False
+    return Indel.normalized_similarity(a, b) >= 0.85
+
