@@ -10,7 +10,7 @@ lets the container run half-alive:
   while no worker sends its heartbeat.
 - **The web server dies**: the worker is stopped and the supervisor exits 1.
 - **SIGTERM or SIGINT** (``docker stop``, Ctrl-C): both children get SIGTERM; whatever still runs
-  after ``STOP_GRACE_S`` is killed, so a stop takes a few seconds at most even in the middle of a
+  after ``STOP_GRACE_S`` (4 s) is killed, so a stop takes a few seconds at most even in the middle of a
   scan (scans write in one transaction and interrupted runs are recorded at the next start).
   Exit 0.
 """
@@ -23,11 +23,11 @@ import subprocess
 import sys
 import time
 from collections import deque
-from typing import Mapping
+from typing import Mapping, NoReturn
 
 log = logging.getLogger("plexbooks.run")
 
-STOP_GRACE_S = 3.0
+STOP_GRACE_S = 4.0
 RESTART_WINDOW_S = 600.0
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
@@ -127,11 +127,17 @@ class Supervisor:
         return 0
 
 
-def run(environ: Mapping[str, str] | None = None) -> int:
+def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     """Bring the schema up to date once, then supervise web and worker."""
     from plugin.runtime import Runtime
     environ = dict(os.environ if environ is None else environ)
     runtime = Runtime(environ)
     max_restarts = runtime.config().worker_max_restarts
     runtime.dispose()
-    return Supervisor(environ, max_restarts=max_restarts).run()
+    code = Supervisor(environ, max_restarts=max_restarts).run()
+    # Nothing is left to clean up: the children are gone and the engine is disposed. Skipping the
+    # interpreter's teardown of some 800 modules takes a second or two off a stop on a busy host.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
