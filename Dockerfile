@@ -1,11 +1,12 @@
 # plexbooks: `make image` builds this (see README, "Run in a container").
 #
-# BASE_IMAGE is a Debian bookworm with python3, python3-venv, ca-certificates and tini. `make image`
-# makes one locally from Debian packages (scripts/container-base.sh); `debian:bookworm-slim` works
-# too, the base stage then installs what is missing.
-ARG BASE_IMAGE=localhost/plexbooks-base:bookworm
+# BUILD_FROM (the name Home Assistant's builder passes too) is a Debian bookworm with python3,
+# python3-venv, ca-certificates and tini. `make image` makes one locally from Debian packages
+# (scripts/container-base.sh); `debian:bookworm-slim` works too: the base stage then installs what
+# is missing.
+ARG BUILD_FROM=localhost/plexbooks-base:bookworm
 
-FROM ${BASE_IMAGE} AS base
+FROM ${BUILD_FROM} AS base
 RUN if ! command -v tini >/dev/null || ! python3 -c "import venv, ensurepip" 2>/dev/null; then \
         apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
             python3 python3-venv ca-certificates tini tzdata \

@@ -6,7 +6,7 @@ The image starts as root under tini, and this module prepares the process before
 1. **Home Assistant add-on options.** Home Assistant writes the add-on's options to
    ``/data/options.json`` and mounts the add-on's storage at ``/data``. When that file exists, each
    option named like a setting (``plex_url``, ``plex_token``, ...) becomes that setting's
-   environment variable, and the data directory defaults to ``/data``.
+   environment variable (the manifest, ``addon.yaml``, also points the data directory at ``/data``).
 2. **Secrets from files.** ``FILE__PLEXBOOKS_PLEX_TOKEN=/run/secrets/plex_token`` sets
    ``PLEXBOOKS_PLEX_TOKEN`` to the file's content, so a token never has to stand in the
    container's environment (which ``docker inspect`` shows to anyone who may inspect).
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Mapping, MutableMapping
 
 ADDON_OPTIONS = Path("/data/options.json")
-ADDON_DATA_DIR = "/data"
 DEFAULT_COMMAND = ["plexbooks", "run"]
 DEFAULT_ID = 1000
 FILE_PREFIX = "FILE__"
@@ -83,7 +82,6 @@ def apply_addon_options(environ: MutableMapping[str, str], path: Path = ADDON_OP
     if not isinstance(options, dict):
         raise EntrypointError(f"{path} must hold a JSON object")
     environ.update(option_environment(options))
-    environ.setdefault("PLEXBOOKS_DATA_DIR", ADDON_DATA_DIR)
     return True
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the plexbooks image with whichever container engine works here (`make image` runs this):
 #   scripts/build-image.sh [IMAGE]        IMAGE defaults to $IMAGE, then plexbooks:local
-# The base image is made locally first (scripts/container-base.sh) unless BASE_IMAGE names one.
+# The base image is made locally first (scripts/container-base.sh) unless BUILD_FROM names one.
 # The version label comes from pyproject.toml. When this host's pip uses another package index
 # (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_TRUSTED_HOST or pip's config), its http(s) entries are
 # handed to the build stage; local file:// indexes cannot be seen inside a build and are left out.
@@ -9,12 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 image="${1:-${IMAGE:-plexbooks:local}}"
 engine="$(scripts/container-engine.sh)"
-base="${BASE_IMAGE:-localhost/plexbooks-base:bookworm}"
-[ -n "${BASE_IMAGE:-}" ] || scripts/container-base.sh "$engine" "$base"
+base="${BUILD_FROM:-localhost/plexbooks-base:bookworm}"
+[ -n "${BUILD_FROM:-}" ] || scripts/container-base.sh "$engine" "$base"
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)"
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-args=(--build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+args=(--build-arg "BUILD_FROM=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
 
 pip_setting() {  # $1 = environment variable, $2 = pip config key
   local value="${!1:-}"
