@@ -1,21 +1,74 @@
-FROM python:3.11-slim
+# plexbooks: `make image` builds this (see README, "Run in a container").
+#
+# BUILD_FROM (the name Home Assistant's builder passes too) is a Debian bookworm with python3,
+# python3-venv, ca-certificates and tini. `make image` makes one locally from Debian packages
+# (scripts/container-base.sh); `debian:bookworm-slim` works too: the base stage then installs what
+# is missing.
+ARG BUILD_FROM=localhost/plexbooks-base:bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+FROM ${BUILD_FROM} AS base
+RUN if ! command -v tini >/dev/null || ! python3 -c "import venv, ensurepip" 2>/dev/null; then \
+        apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+            python3 python3-venv ca-certificates tini tzdata \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
+
+# -- build: every wheel, then a virtualenv installed from them alone ---------------------------
+FROM base AS build
+# The package index, when the build host uses another one (build arguments of this stage only:
+# they never reach the runtime image or its history).
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
+ARG PIP_TRUSTED_HOST
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_DEFAULT_TIMEOUT=120
+WORKDIR /src
+RUN python3 -m venv /opt/plexbooks
+# dependencies first, in their own layer: a code change does not download them again
+COPY pyproject.toml ./
+RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt \
+    && /opt/plexbooks/bin/pip wheel --wheel-dir /wheels -r requirements.txt
+COPY README.md ./
+COPY plugin ./plugin
+COPY webhooks ./webhooks
+RUN /opt/plexbooks/bin/pip wheel --no-deps --wheel-dir /wheels . \
+    && /opt/plexbooks/bin/pip install --no-index --find-links /wheels plexbooks \
+    && /opt/plexbooks/bin/pip uninstall --yes pip setuptools \
+    && /opt/plexbooks/bin/plexbooks --version
+
+# -- runtime --------------------------------------------------------------------------------------
+FROM base AS runtime
+RUN groupadd --gid 1000 plexbooks \
+    && useradd --uid 1000 --gid 1000 --home-dir /config --no-create-home --no-log-init \
+        --shell /usr/sbin/nologin plexbooks \
+    && mkdir -p /config && chown 1000:1000 /config
+COPY --from=build /opt/plexbooks /opt/plexbooks
+ENV PATH=/opt/plexbooks/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PLEXBOOKS_DATA_DIR=/config \
     PLEXBOOKS_HOST=0.0.0.0 \
-    PLEXBOOKS_PORT=8787
-
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY plugin ./plugin
-COPY webhooks ./webhooks
-RUN pip install --no-cache-dir . && useradd --system --home /config plexbooks && mkdir -p /config \
-    && chown plexbooks /config
-
-USER plexbooks
+    PLEXBOOKS_PORT=8787 \
+    PUID=1000 \
+    PGID=1000 \
+    TZ=Etc/UTC
+# labels last: a new version or commit changes metadata only, no layer
+ARG VERSION=unknown
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="plexbooks" \
+      org.opencontainers.image.description="Mirrors the Plex audiobook library and marks audiobook requests available." \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="https://github.com/plexbooks/plexbooks" \
+      org.opencontainers.image.url="https://github.com/plexbooks/plexbooks" \
+      org.opencontainers.image.documentation="https://github.com/plexbooks/plexbooks#run-in-a-container" \
+      org.opencontainers.image.base.name="debian:bookworm"
 VOLUME ["/config"]
 EXPOSE 8787
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8787/healthz', timeout=4).status == 200 else 1)"
+# Starts as root only to hand /config to PUID:PGID; plugin.container then drops to that user.
+# tini is PID 1: it forwards `docker stop`'s SIGTERM and reaps every child.
+ENTRYPOINT ["/usr/bin/tini", "--", "/opt/plexbooks/bin/python", "-m", "plugin.container"]
 CMD ["plexbooks", "run"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["/opt/plexbooks/bin/python", "-m", "plugin.container", "healthcheck"]

@@ -5,7 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench venv clean image container-engine
+IMAGE  ?= plexbooks:local
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,9 +18,16 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m plugin.demo
 
-test: $(STAMP)
+test: $(STAMP) container-engine
 	scripts/ensure-postgres.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# podman or docker, installed and configured when missing; the container tests skip (loudly) when none can run
+container-engine:
+	@scripts/container-engine.sh >/dev/null || echo "make: no container engine can run here: tests/test_container.py will be skipped" >&2
+
+image:
+	scripts/build-image.sh $(IMAGE)
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

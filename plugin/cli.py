@@ -139,19 +139,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Web and worker together, for the container: the worker is a child process."""
-    import subprocess
-    from plugin.web.server import serve
-    runtime = _runtime()
-    worker = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
-    try:
-        return serve(runtime)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+    """Web and worker together, for the container: two supervised children (plugin/supervisor.py)."""
+    from plugin.supervisor import run
+    return run()
 
 
 def cmd_match_pairs(args: argparse.Namespace) -> int:

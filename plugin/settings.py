@@ -133,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "int", 8787, "PLEXBOOKS_PORT", "Port of the web server.", stored=False, parse=_port),
     Setting("web_workers", "int", 2, "PLEXBOOKS_WEB_WORKERS",
             "Gunicorn worker processes of `plexbooks serve`.", stored=False, parse=_positive(int)),
+    Setting("worker_max_restarts", "int", 5, "PLEXBOOKS_WORKER_MAX_RESTARTS",
+            "`plexbooks run` restarts a worker that died (backoff 1 s doubling to 30 s) at most this often within "
+            "10 minutes, then exits 1 so the container's restart policy acts.", stored=False, parse=int),
+    Setting("health_requires_worker", "bool", False, "PLEXBOOKS_HEALTH_REQUIRES_WORKER",
+            "`/healthz` answers 503 while no worker sends its heartbeat. `plexbooks run` turns it on.",
+            stored=False, parse=_parse_bool),
     Setting("scan_page_size", "int", 1000, "PLEXBOOKS_SCAN_PAGE_SIZE",
             "Albums fetched per Plex request during a scan.", parse=_positive(int)),
     Setting("scan_details_limit", "int", 0, "PLEXBOOKS_SCAN_DETAILS_LIMIT",

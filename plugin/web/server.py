@@ -32,7 +32,10 @@ def serve(runtime: Runtime) -> int:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
     runtime.dispose()
     options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers, "timeout": 60,
-               "accesslog": None, "loglevel": config.log_level.lower()}
+               "accesslog": None, "loglevel": config.log_level.lower(),
+               # no control socket: it would be written under $HOME (the data volume in the container)
+               # and its shutdown holds a stop up by seconds
+               "control_socket_disable": True}
     log.info("plexbooks web listening on http://%s:%s", config.host, config.port)
     _Gunicorn(options, runtime).run()
     return 0
