@@ -173,15 +173,16 @@ def check_password_login(runtime: Runtime, username: str, password: str, address
             ok = _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if not ok or user is None or user.disabled:
-            s.add_all([LoginFailure(key=keys["account"], failed_at=now), LoginFailure(key=keys["address"],
-                                                                                   failed_at=now)])
-            raise InvalidCredentials()
-        s.execute(delete(LoginFailure).where(LoginFailure.key == keys["account"]))
-        if _HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        s.expunge(user)
-        return user
+        if ok and user is not None and not user.disabled:
+            s.execute(delete(LoginFailure).where(LoginFailure.key == keys["account"]))
+            if _HASHER.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            s.expunge(user)
+            return user
+    with runtime.session() as s:     # its own transaction: the failure is counted whatever follows
+        s.add_all([LoginFailure(key=keys["account"], failed_at=now), LoginFailure(key=keys["address"],
+                                                                               failed_at=now)])
+    raise InvalidCredentials()
 
 
 # -- sessions ---------------------------------------------------------------------------------
