@@ -93,9 +93,7 @@ class SimulatedPlexTV:
     def __init__(self, plex: "SimulatedPlex", users: UserRegistry | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, pin_ttl: float = PIN_TTL_S) -> None:
         self.plex = plex
-        self.users = users or getattr(plex, "users", None) or UserRegistry(plex.token)
-        if getattr(plex, "users", None) is None:
-            plex.users = self.users  # type: ignore[attr-defined]  # one registry for both halves
+        self.users: UserRegistry = users or plex.users       # one registry for both halves
         self.host = host
         self._port = port
         self.pin_ttl = pin_ttl
@@ -159,11 +157,7 @@ class SimulatedPlexTV:
     # -------------------------------------------------------------- accounts
     def add_user(self, username: str, *, has_access: bool = True) -> SimUser:
         """A plex.tv account the owner shared the server with (or not, ``has_access=False``)."""
-        user = self.users.add(username, has_access=has_access)
-        add_token = getattr(self.plex, "add_token", None)
-        if has_access and add_token is not None and not hasattr(self.plex, "user_for_token"):
-            add_token(user.server_token)   # a server without per-user lookup still accepts the token
-        return user
+        return self.users.add(username, has_access=has_access)
 
     # -------------------------------------------------------------- PINs
     def create_pin(self, client_identifier: str, *, strong: bool) -> SimPin:
