@@ -265,7 +265,7 @@ def user_json(user: SimUser) -> dict[str, Any]:
             "emailOnlyAuth": False, "hasPassword": True, "protected": False,
             "thumb": f"https://plex.tv/users/{user.uuid}/avatar?c=1704110400", "authToken": user.plextv_token,
             "mailingListStatus": "unsubscribed", "mailingListActive": False, "scrobbleTypes": "",
-            "country": "GB", "subscription": {"active": bool(user.owned), "subscribedAt": None,
+            "country": "GB", "subscriptionDescription": "", "subscription": {"active": bool(user.owned), "subscribedAt": None,
                                               "status": "Active" if user.owned else "Inactive",
                                               "paymentService": None, "plan": "lifetime" if user.owned else None,
                                               "features": ["webhooks"] if user.owned else []},
@@ -273,7 +273,8 @@ def user_json(user: SimUser) -> dict[str, Any]:
             "homeAdmin": False, "maxHomeSize": 15, "rememberExpiresAt": 1893456000,
             "profile": {"autoSelectAudio": True, "defaultAudioLanguage": "en", "defaultSubtitleLanguage": "en"},
             "entitlements": ["all"] if user.owned else [], "roles": ["plexpass"] if user.owned else [],
-            "services": [], "adsConsent": None, "experimentalFeatures": False, "twoFactorEnabled": False,
+            "subscriptions": [], "pastSubscriptions": [], "trials": [], "services": [], "adsConsent": None, "adsConsentSetAt": None, "adsConsentReminderAt": None,
+            "experimentalFeatures": False, "twoFactorEnabled": False,
             "backupCodesCreated": False}
 
 
