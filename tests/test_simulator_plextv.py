@@ -79,7 +79,7 @@ def test_user_is_shaped_like_plextv(plextv):
     root = ET.fromstring(xml.content)
     assert root.tag == "user"
     assert set(_fixture("ha_plextv_account.xml").attrib) <= set(root.attrib)
-    assert root.find("subscription") is not None
+    assert root.find("subscription") is not None and root.find("profile") is not None
     bad = requests.get(f"{plextv.url}/api/v2/user", headers={**JSON, "X-Plex-Token": "wrong"}, timeout=5)
     assert bad.status_code == 401 and bad.json()["errors"][0]["code"] == 1001
     assert requests.get(f"{plextv.url}/api/v2/user", headers=JSON, timeout=5).status_code == 401

@@ -265,15 +265,17 @@ def user_json(user: SimUser) -> dict[str, Any]:
             "emailOnlyAuth": False, "hasPassword": True, "protected": False,
             "thumb": f"https://plex.tv/users/{user.uuid}/avatar?c=1704110400", "authToken": user.plextv_token,
             "mailingListStatus": "unsubscribed", "mailingListActive": False, "scrobbleTypes": "",
-            "country": "GB", "subscriptionDescription": "", "subscription": {"active": bool(user.owned), "subscribedAt": None,
-                                              "status": "Active" if user.owned else "Inactive",
-                                              "paymentService": None, "plan": "lifetime" if user.owned else None,
-                                              "features": ["webhooks"] if user.owned else []},
+            "country": "GB", "subscriptionDescription": "",
+            "subscription": {"active": bool(user.owned), "subscribedAt": None,
+                             "status": "Active" if user.owned else "Inactive", "paymentService": None,
+                             "plan": "lifetime" if user.owned else None,
+                             "features": ["webhooks"] if user.owned else []},
             "restricted": False, "anonymous": None, "home": False, "guest": False, "homeSize": 1,
             "homeAdmin": False, "maxHomeSize": 15, "rememberExpiresAt": 1893456000,
             "profile": {"autoSelectAudio": True, "defaultAudioLanguage": "en", "defaultSubtitleLanguage": "en"},
             "entitlements": ["all"] if user.owned else [], "roles": ["plexpass"] if user.owned else [],
-            "subscriptions": [], "pastSubscriptions": [], "trials": [], "services": [], "adsConsent": None, "adsConsentSetAt": None, "adsConsentReminderAt": None,
+            "subscriptions": [], "pastSubscriptions": [], "trials": [], "services": [], "adsConsent": None,
+            "adsConsentSetAt": None, "adsConsentReminderAt": None,
             "experimentalFeatures": False, "twoFactorEnabled": False,
             "backupCodesCreated": False}
 
@@ -298,7 +300,8 @@ def user_xml(user: SimUser) -> bytes:
             f'  <subscription active={_xattr(sub["active"])} status={_xattr(sub["status"])} '
             f'plan={_xattr(sub["plan"])}>\n    <features>\n'
             + "".join(f'      <feature id={_xattr(f)}/>\n' for f in sub["features"])
-            + "    </features>\n  </subscription>\n  <roles>\n"
+            + "    </features>\n  </subscription>\n"
+            + f"  <profile {_xml_attrs(data['profile'])}/>\n  <roles>\n"
             + "".join(f'    <role id={_xattr(r)}/>\n' for r in data["roles"])
             + "  </roles>\n</user>\n").encode()
 
@@ -568,8 +571,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def start_beside(plex: "SimulatedPlex", args: argparse.Namespace) -> SimulatedPlexTV:
     """Start plex.tv next to a running simulated server for ``plexbooks simulate``; print where."""
     tv = SimulatedPlexTV(plex, host=plex.host, port=args.plextv_port)
+    albums = [album.rating_key for album in plex.catalogue.ordered()[:3]]
     for name in args.shared_user or ["reader"]:
         tv.add_user(name)
+        plex.set_user_ratings(name, dict(zip(albums, (8.0, 6.0, 10.0))))   # their own ratings to read back
     tv.add_user("stranger", has_access=False)
     tv.start()
     print(f"Simulated plex.tv at {tv.url} (sign-in page {tv.auth_url}); accounts: "
