@@ -150,3 +150,21 @@ def test_faults(plextv, mode, status):
     assert requests.post(f"{plextv.url}/api/v2/pins", headers=JSON, timeout=5).status_code == 201
     bad = requests.post(f"{plextv.url}/_simulator/failures", json={"mode": "nope"}, timeout=5)
     assert bad.status_code == 400
+
+
+def test_plexbooks_simulate_starts_plextv_too(tmp_path):
+    from tests.processes import Proc, free_port, wait_for, wait_http
+    port, tv_port = free_port(), free_port()
+    proc = Proc(["simulate", "--port", str(port), "--books", "5", "--plextv-port", str(tv_port),
+                 "--shared-user", "alice"], {}, tmp_path / "sim.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/identity")
+        wait_for(lambda: "Simulated plex.tv at" in proc.log(), what="plex.tv's URL printed")
+        assert f"Simulated plex.tv at http://127.0.0.1:{tv_port}" in proc.log()
+        users = requests.get(f"http://127.0.0.1:{tv_port}/_simulator/users", timeout=5).json()["users"]
+        assert {u["username"]: (u["owned"], u["has_access"]) for u in users} == {
+            "owner": (True, True), "alice": (False, True), "stranger": (False, False)}
+        pin = requests.post(f"http://127.0.0.1:{tv_port}/api/v2/pins", headers=JSON, timeout=5)
+        assert pin.status_code == 201
+    finally:
+        proc.stop()
