@@ -22,6 +22,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from plugin.models import AuthSession, LoginFailure, User, utcnow
 from plugin.runtime import Runtime
@@ -112,19 +113,26 @@ def upsert_local_admin(runtime: Runtime, username: str, password: str) -> tuple[
         raise ValueError(problem)
     REDACTOR.add(password)
     username = username.strip()
-    with runtime.session() as s:
-        user = s.scalars(select(User).where(User.username == username)).first()
-        if user is not None and user.kind != "local":
-            raise ValueError(f"{username!r} is a Plex account, not a local admin")
-        created = user is None
-        if created:
-            user = User(id=f"local-{uuid.uuid4().hex[:12]}", kind="local", username=username, role="admin",
-                        role_locked=True, disabled=False, created_at=utcnow())
-            s.add(user)
-        user.password_hash = hash_password(password)
-        user.disabled = False
-        s.flush()
-        s.expunge(user)
+    password_hash = hash_password(password)
+    for attempt in range(2):        # two processes creating the same admin at once: the second updates
+        try:
+            with runtime.session() as s:
+                user = s.scalars(select(User).where(User.username == username)).first()
+                if user is not None and user.kind != "local":
+                    raise ValueError(f"{username!r} is a Plex account, not a local admin")
+                created = user is None
+                if created:
+                    user = User(id=f"local-{uuid.uuid4().hex[:12]}", kind="local", username=username,
+                                role="admin", role_locked=True, disabled=False, created_at=utcnow())
+                    s.add(user)
+                user.password_hash = password_hash
+                user.disabled = False
+                s.flush()
+                s.expunge(user)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     if not created:
         end_sessions(runtime, user.id)   # a new password signs the old sessions out
     return user, created
