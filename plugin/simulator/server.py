@@ -385,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of books (0-1) with well-formed real Plex text: entities, "
                              "newlines, CJK and right-to-left titles, emoji, 12,000-character "
                              f"summaries (default {REAL_TEXT})")
+    from .plextv import add_arguments as add_plextv_arguments, start_beside
+    add_plextv_arguments(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or wrong usage (2)
@@ -414,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dirty_text:
         print(f"Dirty text: {len(sim.dirty_rating_keys())} books with raw control characters "
               f"(GET /_simulator/dirty-text lists them)", flush=True)
+    plextv = start_beside(sim, args)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while not done.wait(1.0):  # bounded by Ctrl-C / SIGTERM
@@ -421,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        plextv.stop()
         sim.stop()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from plugin.models import LibraryItem
 from plugin.status import iso
-from plugin.web.auth import require_api_key
+from plugin.web.auth import allow_users, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.validation import listing, page_args, str_arg
 
@@ -28,6 +28,7 @@ def item_dict(item: LibraryItem) -> dict[str, Any]:
 
 
 @bp.get("/library")
+@allow_users
 def list_library():
     limit, offset = page_args()
     q = str_arg("q")
@@ -45,6 +46,7 @@ def list_library():
 
 
 @bp.get("/library/<rating_key>")
+@allow_users
 def get_item(rating_key: str):
     runtime = current_app.extensions["plexbooks"]
     if len(rating_key) > 64:

@@ -10,7 +10,7 @@ from plugin import requests_service as service
 from plugin.asin import normalize_asin
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
 from plugin.status import iso
-from plugin.web.auth import require_api_key
+from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.validation import json_body, listing, page_args, str_arg
 
@@ -92,19 +92,35 @@ def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, A
     }
 
 
-def _load(runtime, request_id: int) -> dict[str, Any]:
+def _own_user() -> str | None:
+    """The caller's user id when they are a user (not an admin): they see only their own requests."""
+    caller = current_principal()
+    return None if caller.is_admin else caller.user_id
+
+
+def _load(runtime, request_id: int, owner: str | None = None) -> dict[str, Any]:
     with runtime.session() as s:
         req = s.get(AudiobookRequest, request_id)
-        if req is None:
+        if req is None or (owner is not None and req.user != owner):
             raise ApiError(404, "not_found", f"no request {request_id}")
         item = s.get(LibraryItem, req.library_item_id) if req.library_item_id else None
         return request_dict(req, item)
 
 
 @bp.post("/requests")
+@allow_users
 def create_request():
     runtime = current_app.extensions["plexbooks"]
     fields = validate(json_body(), CREATE_FIELDS)
+    caller = current_principal()
+    if caller.via == "session":
+        # a signed-in person asks for themselves; only an admin may set another status
+        if fields.get("user") not in (None, caller.user_id) and not caller.is_admin:
+            raise ApiError(403, "forbidden", "users create requests for themselves", {"user": "must be you"})
+        if fields.get("status", "pending") != "pending" and not caller.is_admin:
+            raise ApiError(403, "forbidden", "new requests start as pending", {"status": "must be pending"})
+        if fields.get("user") is None:
+            fields["user"] = caller.user_id
     try:
         request_id = service.create(runtime, fields)
     except service.Conflict as conflict:
@@ -124,11 +140,17 @@ def _conflict_record(runtime, conflict: service.Conflict) -> dict[str, Any] | No
 
 
 @bp.get("/requests")
+@allow_users
 def list_requests():
     runtime = current_app.extensions["plexbooks"]
     limit, offset = page_args()
     statuses = str_arg("status")
     user = str_arg("user", max_length=128)
+    own = _own_user()
+    if own is not None:
+        if user not in (None, own):
+            raise ApiError(403, "forbidden", "users list only their own requests", {"user": "must be you"})
+        user = own
     query = select(AudiobookRequest)
     if statuses:
         wanted = [s.strip() for s in statuses.split(",") if s.strip()]
@@ -148,16 +170,25 @@ def list_requests():
 
 
 @bp.get("/requests/<int:request_id>")
+@allow_users
 def get_request(request_id: int):
-    return jsonify(_load(current_app.extensions["plexbooks"], request_id))
+    return jsonify(_load(current_app.extensions["plexbooks"], request_id, _own_user()))
 
 
 @bp.patch("/requests/<int:request_id>")
+@allow_users
 def update_request(request_id: int):
+    """Pipeline changes (admin); a user may only cancel their own request."""
     runtime = current_app.extensions["plexbooks"]
     changes = validate(json_body(), UPDATE_FIELDS)
     if not changes:
         raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
+    own = _own_user()
+    if own is not None:
+        if changes != {"status": "cancelled"}:
+            raise ApiError(403, "forbidden", "users may only cancel their own requests",
+                           {"status": "only cancelled"})
+        _load(runtime, request_id, own)       # 404 unless it is theirs
     if not service.update(runtime, request_id, changes):
         raise ApiError(404, "not_found", f"no request {request_id}")
     return jsonify(_load(runtime, request_id))
@@ -187,6 +218,7 @@ def request_candidates(request_id: int):
 
 
 @bp.post("/availability")
+@allow_users
 def availability():
     """Is each ASIN in the library? ASIN-only and exact: no fuzzy guess ever says yes."""
     runtime = current_app.extensions["plexbooks"]
