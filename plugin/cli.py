@@ -130,20 +130,28 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from plugin import metrics
     from plugin.web.server import serve
-    return serve(_runtime())
+    runtime = _runtime()
+    metrics.prepare(runtime.data_dir, clean=True)
+    return serve(runtime)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from plugin import metrics
     from plugin.worker import main as worker_main
-    return worker_main(_runtime())
+    runtime = _runtime()
+    metrics.prepare(runtime.data_dir, clean=False)
+    return worker_main(runtime)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Web and worker together, for the container: the worker is a child process."""
     import subprocess
     from plugin.web.server import serve
+    from plugin import metrics
     runtime = _runtime()
+    metrics.prepare(runtime.data_dir, clean=True)     # the worker child inherits the directory
     worker = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
     try:
         return serve(runtime)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from plugin import lifecycle
+from plugin import lifecycle, metrics
 from plugin.mirror import MirrorWriter, T, remove_rows
 from plugin.models import InboxEvent, utcnow
 from plugin.plex_client import AlbumRecord, PlexClient, PlexError
@@ -147,6 +147,7 @@ class InboxProcessor:
                 self._retry(event, exc)
                 continue
             self._finish(event, "done", outcome=outcome)
+            metrics.record_event_available(event.source, event.received_at, outcome.get("matched") or 0)
         return len(events)
 
     def _handle(self, event: InboxEvent, client: PlexClient, sections: set[str],

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from sqlalchemy import select, update
 
+from plugin import metrics
 from plugin.models import JobRun, utcnow
 from plugin.plex_client import PlexError
 from plugin.runtime import NotConfigured, Runtime
@@ -85,7 +86,9 @@ def finish_run(runtime: Runtime, run_id: int, summary: dict[str, Any], *, error_
         full = {"status": run.status, **summary, "duration_s": summary.get("duration_s", run.duration_s),
                 "error_class": error_class, "error": run.error, "run_id": run_id}
         run.summary = full
-        return full
+        job = run.job
+    metrics.record_job(job, full)
+    return full
 
 
 def run_job(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]], *,

@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
+from plugin import metrics
 from plugin.matcher import Decision, ItemSide, MatchIndex, RequestIndex, RequestSide
 from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
 from plugin.runtime import Runtime
@@ -127,6 +128,7 @@ def complete(conn: Connection, request: Any, decision: Decision, now: datetime) 
             match_reason=decision.reason, match_score=decision.score, match_details=decision.as_dict()))
     if result.rowcount != 1:
         return 0
+    metrics.record_decision(decision.reason)
     library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
     log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
              request.status, decision.reason, decision.score)

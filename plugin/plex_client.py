@@ -39,7 +39,7 @@ import requests  # noqa: E402
 from plexapi import exceptions as plex_exc  # noqa: E402
 from plexapi.server import PlexServer  # noqa: E402
 
-from plugin import PRODUCT, __version__  # noqa: E402
+from plugin import PRODUCT, __version__, metrics  # noqa: E402
 from plugin.secrets_store import REDACTOR  # noqa: E402
 
 ALBUM_TYPE = 9
@@ -56,6 +56,7 @@ class PlexError(Exception):
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(REDACTOR.redact(message))
         self.status = status
+        metrics.record_plex_error(self.code)
 
 
 class PlexUnreachable(PlexError):

@@ -151,6 +151,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scan_subprocess_min_albums", "int", 5000, "PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS",
             "Sections with at least this many albums are listed by a child process, so parsing runs on a "
             "second core while the mirror is written.", parse=int),
+    Setting("metrics_public", "bool", False, "PLEXBOOKS_METRICS_PUBLIC",
+            "Serve `/metrics` without the API key (for a Prometheus on a trusted network).", parse=_parse_bool),
     Setting("log_level", "str", "INFO", "PLEXBOOKS_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.",
             stored=False, parse=_log_level),
 )

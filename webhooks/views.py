@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from plugin import metrics
 from plugin.inbox import enqueue
 from plugin.web.errors import error_response
 from webhooks.parse import Ignored, WebhookRejected, payload_from, server_uuid, to_event
@@ -16,6 +17,7 @@ MAX_WEBHOOK_BODY = 512 * 1024   # Plex's thumb part is a small JPEG; the payload
 
 @bp.errorhandler(WebhookRejected)
 def _rejected(exc: WebhookRejected):
+    metrics.record_webhook(exc.code)
     return error_response(exc.status, exc.code, exc.message)
 
 
@@ -41,6 +43,8 @@ def plex_webhook(secret: str):
         raise WebhookRejected(403, "wrong_server", "the webhook comes from another Plex server")
     event = to_event(payload, set(runtime.config(max_age=5.0).plex_library))
     if isinstance(event, Ignored):
+        metrics.record_webhook("ignored")
         return jsonify({"status": "ignored", "reason": event.reason}), 200
     event_id, coalesced = enqueue(runtime, event)
+    metrics.record_webhook("coalesced" if coalesced else "accepted")
     return jsonify({"status": "accepted", "event_id": event_id, "coalesced": coalesced}), 202
