@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, jsonify, request
 from plugin import metrics
 from plugin.inbox import enqueue
 from plugin.web.errors import error_response
+from plugin.web.schemas import WebhookAnswer
+from plugin.web.spec import RawBody, declare
 from webhooks.parse import Ignored, WebhookRejected, payload_from, server_uuid, to_event
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,15 @@ def _rejected(exc: WebhookRejected):
     return error_response(exc.status, exc.code, exc.message)
 
 
+_PAYLOAD = {"type": "object", "description": "Plex's webhook payload (event, Server.uuid, Metadata)"}
+
+
 @bp.post("/plex/<secret>")
+@declare("Plex webhooks (the secret in the URL is the credential)", auth="webhook_secret", tags=("webhooks",),
+         body=RawBody({"anyOf": [_PAYLOAD, {"type": "object", "properties": {"payload": {"type": "string"}}}]},
+                      content_types=("application/json", "multipart/form-data"), parse=False),
+         responses={200: WebhookAnswer, 202: WebhookAnswer, 400: None, 401: None, 403: None, 409: None, 411: None,
+                    413: None, 415: None})
 def plex_webhook(secret: str):
     runtime = current_app.extensions["plexbooks"]
     # Plex may post a burst (one event per track): settings a few seconds old are fine here.

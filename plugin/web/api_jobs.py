@@ -9,7 +9,9 @@ from plugin.models import JobRun
 from plugin.status import last_run, run_dict
 from plugin.web.auth import require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.validation import listing, page_args
+from plugin.web.schemas import JobRunOut, JobsPage, RunQueued, RunsPage, RunsQuery
+from plugin.web.spec import declare
+from plugin.web.validation import listing
 from plugin.worker import JOBS, worker_state
 
 bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1")
@@ -38,6 +40,8 @@ def job_overview(runtime) -> list[dict]:
 
 
 @bp.get("/jobs")
+@declare("Each job's schedule, current and last run, next run; the worker's state", responses={200: JobsPage},
+         tags=("jobs",))
 def list_jobs():
     runtime = current_app.extensions["plexbooks"]
     items = job_overview(runtime)
@@ -45,6 +49,7 @@ def list_jobs():
 
 
 @bp.post("/jobs/<name>/run")
+@declare("Queue a run now (the worker runs it)", responses={202: RunQueued, 404: None, 409: None}, tags=("jobs",))
 def run_now(name: str):
     runtime = current_app.extensions["plexbooks"]
     if name not in JOBS:
@@ -57,9 +62,10 @@ def run_now(name: str):
 
 
 @bp.get("/jobs/runs")
-def list_runs():
+@declare("Job runs, newest first", query=RunsQuery, responses={200: RunsPage}, tags=("jobs",))
+def list_runs(query: RunsQuery):
     runtime = current_app.extensions["plexbooks"]
-    limit, offset = page_args(20, 200)
+    limit, offset = query.limit, query.offset
     with runtime.session() as s:
         total = s.query(JobRun).count()
         rows = s.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit).offset(offset)).all()
@@ -67,6 +73,8 @@ def list_runs():
 
 
 @bp.get("/jobs/runs/<int:run_id>")
+@declare("One job run (its summary carries the progress while it runs)", responses={200: JobRunOut, 404: None},
+         tags=("jobs",))
 def get_run(run_id: int):
     runtime = current_app.extensions["plexbooks"]
     with runtime.session() as s:

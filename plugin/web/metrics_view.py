@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, request
 
 from plugin import metrics
 from plugin.web.errors import ApiError
+from plugin.web.spec import declare
 
 bp = Blueprint("metrics", __name__)
 
@@ -22,6 +23,8 @@ def presented_key() -> str | None:
 
 
 @bp.get("/metrics")
+@declare("Prometheus metrics (text format)", auth="metrics", tags=("meta",),
+         responses={200: ("text/plain", {"type": "string"}), 401: None})
 def scrape() -> Response:
     runtime = current_app.extensions["plexbooks"]
     if not runtime.config(max_age=5.0).metrics_public and not runtime.check_api_key(presented_key()):
