@@ -179,6 +179,44 @@ def cmd_match_pairs(args: argparse.Namespace) -> int:
     return EXIT_FAILED if errors else EXIT_OK
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    """From a prompt (twice) on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != first:
+            sys.stderr.write("plexbooks: the passwords differ\n")
+            return None
+        return first
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") or None
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    from plugin.accounts import upsert_local_admin
+    runtime = _runtime()
+    password = _read_password(args)
+    if not password:
+        sys.stderr.write("plexbooks: give the password on standard input or at the prompt\n")
+        return EXIT_USAGE
+    try:
+        user, created = upsert_local_admin(runtime, args.username, password)
+    except ValueError as exc:
+        sys.stderr.write(f"plexbooks: {exc}\n")
+        return EXIT_USAGE
+    _emit({"id": user.id, "username": user.username, "created": created}, args.json,
+          lambda d: f"local admin {d['username']} ({d['id']}) {'created' if d['created'] else 'updated'}")
+    return EXIT_OK
+
+
+def cmd_secrets(args: argparse.Namespace) -> int:
+    from plugin.rotation import rotate_secrets
+    counts = rotate_secrets(_runtime())
+    _emit(counts, args.json, lambda c: f"re-encrypted {c['settings']} stored settings and {c['user_tokens']} "
+                                       "user tokens with the newest key")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plexbooks", description="Plex companion for audiobook requests.")
     parser.add_argument("--version", action="version", version=f"plexbooks {__version__}")
@@ -219,7 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="web and worker together (the container's command)")
     p.set_defaults(func=cmd_run)
 
-    sub.add_parser("simulate", help="run the simulated Plex server (plexbooks simulate --help)")
+    p = sub.add_parser("admin", help="local admins (sign in without Plex)")
+    p.add_argument("action", choices=["create"], help="create a local admin, or set its password")
+    p.add_argument("--username", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_admin)
+
+    p = sub.add_parser("secrets", help="stored secrets")
+    p.add_argument("action", choices=["rotate"], help="re-encrypt every stored secret with the newest key")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_secrets)
+
+    sub.add_parser("simulate", help="run the simulated Plex server and plex.tv (plexbooks simulate --help)")
 
     p = sub.add_parser("match-pairs", help="decide request/item pairs read as JSON lines")
     p.add_argument("file", help="JSON lines file, or - for standard input")

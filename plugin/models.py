@@ -146,3 +146,70 @@ class InboxEvent(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[dict | None] = mapped_column(JSON)
+
+
+class User(Base):
+    """Someone who signs in: a Plex account (``plex-<plex id>``) or a local admin (``local-...``).
+
+    ``plextv_token`` and ``server_token`` are stored encrypted; ``server_token`` is the
+    account's own access token for the server ``server_machine_identifier`` (from plex.tv's
+    ``/resources``), so a user's operations never need the system token.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))                     # plex, local
+    plex_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    plex_uuid: Mapped[str | None] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    plextv_token: Mapped[str | None] = mapped_column(Text)
+    server_token: Mapped[str | None] = mapped_column(Text)
+    server_machine_identifier: Mapped[str | None] = mapped_column(String(128))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(8), default="user")      # admin, user
+    role_locked: Mapped[bool] = mapped_column(default=False)          # set by an admin: sign-in keeps it
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    access_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    access_check: Mapped[str | None] = mapped_column(String(32))     # ok, no_access, token_revoked, ...
+
+
+class AuthSession(Base):
+    """A server-side sign-in session. ``id`` is the SHA-256 of the cookie value, so the
+    table alone cannot be replayed as cookies."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuthPin(Base):
+    """A plex.tv PIN plexbooks asked for; ``used_at`` makes it good for one sign-in."""
+
+    __tablename__ = "auth_pins"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)   # plex.tv's PIN id
+    code: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """One failed password sign-in, counted per account and per address for throttling."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))                    # account:<name> or address:<ip>
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -70,20 +70,23 @@ class Runtime:
         self.client_identifier = _client_identifier(self.data_dir)
         self._config_cache: tuple[float, settings.Config] | None = None
         self._machine_id_cache: tuple[float, str | None] | None = None
-        for name in ("plex_token", "api_key", "secret_key", "database_url"):
+        for name in ("plex_token", "api_key", "secret_key", "database_url", "admin_password"):
             REDACTOR.add(boot.get(name))
+        for part in (boot.secret_key or "").split(","):
+            REDACTOR.add(part.strip())
 
     def session(self):
         return db.session_scope(self.sessions)
 
     # -- settings -----------------------------------------------------------------------
-    def _stored(self) -> dict[str, Any]:
-        """Stored values, decrypted; legacy plain-text secrets are re-encrypted on read."""
+    def _stored(self, with_secrets: bool = True) -> dict[str, Any]:
+        """Stored values, decrypted; legacy plain-text secrets are re-encrypted on read.
+        ``with_secrets=False`` leaves stored secrets out, undecrypted."""
         values: dict[str, Any] = {}
         with self.session() as s:
             for row in s.scalars(select(StoredSetting)):
                 setting = settings.BY_NAME.get(row.key)
-                if setting is None or row.value is None:
+                if setting is None or row.value is None or (setting.secret and not with_secrets):
                     continue
                 raw = row.value
                 if setting.secret:
@@ -95,9 +98,12 @@ class Runtime:
                 values[row.key] = setting.coerce(raw)
         return values
 
-    def config(self, max_age: float = 0.0) -> settings.Config:
+    def config(self, max_age: float = 0.0, *, with_secrets: bool = True) -> settings.Config:
         """Resolved settings. Hot paths (webhook intake) may accept a copy up to ``max_age``
-        seconds old; a save in this process refreshes it at once."""
+        seconds old; a save in this process refreshes it at once. A user's operations read
+        ``with_secrets=False``: stored secrets (the system Plex token) stay encrypted."""
+        if not with_secrets:
+            return settings.resolve(self._stored(with_secrets=False), self.environ)
         if max_age > 0:
             cached = self._config_cache
             if cached is not None and time.monotonic() - cached[0] < max_age:
@@ -210,7 +216,7 @@ class Runtime:
     def check_api_key(self, presented: str | None) -> bool:
         if not presented:
             return False
-        configured = self.config().api_key
+        configured = self.config(with_secrets=False).api_key   # env only: no stored secret is decrypted
         if configured:
             return hmac.compare_digest(presented.encode(), configured.encode())
         stored = self.state(STATE_API_KEY_HASH)

@@ -104,7 +104,9 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of another database, e.g. `postgresql+psycopg://user:pw@host/db`. "
             "Default: SQLite in the data directory.", secret=True, stored=False),
     Setting("secret_key", "str", None, "PLEXBOOKS_SECRET_KEY",
-            "Fernet key encrypting tokens at rest. Default: generated once into `<data_dir>/secret.key` (mode 0600).",
+            "Fernet key encrypting tokens at rest; several comma-separated keys, newest first, rotate keys "
+            "(`plexbooks secrets rotate` re-encrypts with the newest). Default: generated once into "
+            "`<data_dir>/secret.key` (mode 0600).",
             secret=True, stored=False),
     Setting("plex_url", "url", None, "PLEXBOOKS_PLEX_URL",
             "Base URL of the Plex Media Server, e.g. `http://192.168.1.10:32400`.", parse=_parse_url),
@@ -153,6 +155,22 @@ SETTINGS: tuple[Setting, ...] = (
             "second core while the mirror is written.", parse=int),
     Setting("metrics_public", "bool", False, "PLEXBOOKS_METRICS_PUBLIC",
             "Serve `/metrics` without the API key (for a Prometheus on a trusted network).", parse=_parse_bool),
+    Setting("plextv_url", "url", "https://plex.tv", "PLEXBOOKS_PLEXTV_URL",
+            "Base URL of plex.tv (sign-in PINs, accounts, resources); the simulator's in tests and the demo.",
+            parse=_parse_url),
+    Setting("plex_auth_url", "url", "https://app.plex.tv/auth", "PLEXBOOKS_PLEX_AUTH_URL",
+            "The Plex sign-in page a user is sent to with the PIN (`#?clientID=...&code=...&forwardUrl=...`).",
+            parse=_parse_url),
+    Setting("access_recheck_hours", "float", 6.0, "PLEXBOOKS_ACCESS_RECHECK_HOURS",
+            "How often the worker re-checks, with each Plex user's own token, that they still have access to "
+            "the server; users who lost it are signed out.", parse=_positive(float)),
+    Setting("session_hours", "float", 720.0, "PLEXBOOKS_SESSION_HOURS",
+            "How long a sign-in session lasts without use.", parse=_positive(float)),
+    Setting("admin_username", "str", None, "PLEXBOOKS_ADMIN_USERNAME",
+            "With `PLEXBOOKS_ADMIN_PASSWORD`: create or update this local admin at start (for containers).",
+            stored=False),
+    Setting("admin_password", "str", None, "PLEXBOOKS_ADMIN_PASSWORD",
+            "Password of `PLEXBOOKS_ADMIN_USERNAME` (stored only as an argon2id hash).", secret=True, stored=False),
     Setting("log_level", "str", "INFO", "PLEXBOOKS_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.",
             stored=False, parse=_log_level),
 )

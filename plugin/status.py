@@ -100,4 +100,15 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "last_scan": run_dict(scan),
         "last_recent_poll": run_dict(poll),
         "counts": counts(runtime),
+        "plextv": _plextv(runtime),
     }
+
+
+def _plextv(runtime: Runtime) -> dict[str, Any]:
+    """plex.tv as the last access re-check saw it: sessions stay while it cannot be reached."""
+    from plugin.signin import ACCESS_RECHECK, plextv_status
+    seen = plextv_status(runtime) or {"reachable": None, "checked_at": None, "error": None}
+    if seen.get("reachable") is False:
+        seen["hint"] = "plex.tv could not be reached at the last access re-check; sessions are kept until it answers"
+    seen["last_access_recheck"] = run_dict(last_run(runtime, ACCESS_RECHECK, finished=True))
+    return seen

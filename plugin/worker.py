@@ -18,7 +18,7 @@ from typing import Any, Callable
 import schedule
 from sqlalchemy import select
 
-from plugin import inbox, jobs, sync
+from plugin import inbox, jobs, signin, sync
 from plugin.leader import LeaderLock
 from plugin.models import JobRun
 from plugin.notifications import NotificationListener
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 STATE_WORKER = "state.worker"
 HEARTBEAT_S = 5.0
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {sync.FULL_SCAN: sync.full_scan,
-                                                   sync.RECENTLY_ADDED: sync.recent_poll}
+                                                   sync.RECENTLY_ADDED: sync.recent_poll,
+                                                   signin.ACCESS_RECHECK: signin.access_recheck}
 
 
 class Worker:
@@ -126,14 +127,16 @@ class Worker:
             config = self.runtime.config()
         except Exception:  # noqa: BLE001
             return
-        intervals = (config.poll_interval_minutes, config.full_scan_interval_hours)
+        intervals = (config.poll_interval_minutes, config.full_scan_interval_hours, config.access_recheck_hours)
         if intervals == self._intervals:
             return
         self._intervals = intervals
         self.scheduler.clear()
         self.scheduler.every(intervals[0]).minutes.do(self._submit, sync.RECENTLY_ADDED, trigger="schedule")
         self.scheduler.every(intervals[1]).hours.do(self._submit, sync.FULL_SCAN, trigger="schedule")
-        log.info("worker: recently-added poll every %s min, full scan every %s h", *intervals)
+        self.scheduler.every(intervals[2]).hours.do(self._submit, signin.ACCESS_RECHECK, trigger="schedule")
+        log.info("worker: recently-added poll every %s min, full scan every %s h, access re-check every %s h",
+                 *intervals)
         if initial:
             # Catch up at start: a first full scan if none ever succeeded, else a poll.
             with self.runtime.session() as s:
@@ -166,8 +169,9 @@ class Worker:
             "heartbeat_at": time.time(), "stopped": stopped, "lock": self.lock.kind,
             "websocket": dict(self.listener.state) if self.listener else {"connected": False, "enabled": False},
             "next_runs": self.next_runs(),
-            "intervals": {"poll_interval_minutes": (self._intervals or (None, None))[0],
-                          "full_scan_interval_hours": (self._intervals or (None, None))[1]},
+            "intervals": {"poll_interval_minutes": (self._intervals or (None, None, None))[0],
+                          "full_scan_interval_hours": (self._intervals or (None, None, None))[1],
+                          "access_recheck_hours": (self._intervals or (None, None, None))[2]},
         }
         try:
             self.runtime.set_state(STATE_WORKER, json.dumps(state))

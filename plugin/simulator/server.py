@@ -1605,6 +1605,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="send one library.new per track instead of per album")
     parser.add_argument("--no-deletion", action="store_true",
                         help='behave as if "allow media deletion" were off (DELETE -> 403)')
+    from .plextv import add_arguments as add_plextv_arguments, start_beside
+    add_plextv_arguments(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or wrong usage (2)
@@ -1630,6 +1632,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machineIdentifier: {sim.machine_identifier}", flush=True)
     print(f"Audiobooks: section 3, {len(sim.catalogue)} books (seed {args.seed}); "
           f"webhooks: {', '.join(sim.webhook_urls) or 'none'}", flush=True)
+    plextv = start_beside(sim, args)
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while not done.wait(1.0):  # bounded by Ctrl-C / SIGTERM
@@ -1637,6 +1640,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        plextv.stop()
         sim.stop()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -31,6 +31,13 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, webhooks_bp,
                       metrics_view.bp, openapi.bp):
         app.register_blueprint(blueprint)
+
+    from plugin.accounts import ensure_env_admin
+    from plugin.web import api_auth, api_users
+    ensure_env_admin(runtime)
+    for blueprint in (api_auth.bp, api_users.bp):
+        app.register_blueprint(blueprint)
+    api_auth.init_app(app)
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
-from plugin import jobs, sync
+from plugin import jobs, signin, sync
 from plugin.models import JobRun
 from plugin.status import last_run, run_dict
 from plugin.web.auth import require_api_key
@@ -17,7 +17,8 @@ from plugin.worker import JOBS, worker_state
 bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1")
 require_api_key(bp)
 INTERVAL_SETTING = {sync.RECENTLY_ADDED: ("poll_interval_minutes", 60), sync.FULL_SCAN: ("full_scan_interval_hours",
-                                                                                      3600)}
+                                                                                      3600),
+                    signin.ACCESS_RECHECK: ("access_recheck_hours", 3600)}
 
 
 def job_overview(runtime) -> list[dict]:

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from plugin.models import LibraryItem
 from plugin.status import iso
-from plugin.web.auth import require_api_key
+from plugin.web.auth import allow_users, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import LibraryItemOut, LibraryPage, LibraryQuery
 from plugin.web.spec import declare
@@ -30,6 +30,7 @@ def item_dict(item: LibraryItem) -> dict[str, Any]:
 
 
 @bp.get("/library")
+@allow_users
 @declare("The mirror, newest first", query=LibraryQuery, responses={200: LibraryPage}, tags=("library",))
 def list_library(query: LibraryQuery):
     limit, offset, q = query.limit, query.offset, query.q
@@ -47,6 +48,7 @@ def list_library(query: LibraryQuery):
 
 
 @bp.get("/library/<rating_key>")
+@allow_users
 @declare("One library item", responses={200: LibraryItemOut, 404: None}, tags=("library",))
 def get_item(rating_key: str):
     runtime = current_app.extensions["plexbooks"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from plugin import requests_service as service
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
 from plugin.status import iso
-from plugin.web.auth import require_api_key
+from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import (AvailabilityBody, AvailabilityPage, CandidatesPage, CandidatesQuery, CreateRequest,
                                  DeleteOut, DeleteQuery, RequestOut, RequestPage, RequestsQuery, UpdateRequest)
@@ -19,6 +19,7 @@ from plugin.web.validation import listing
 bp = Blueprint("api_requests", __name__, url_prefix="/api/v1")
 require_api_key(bp)
 MAX_ASINS = 1000
+
 
 def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
     return {
@@ -34,16 +35,23 @@ def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, A
     }
 
 
-def _load(runtime, request_id: int) -> dict[str, Any]:
+def _own_user() -> str | None:
+    """The caller's user id when they are a user (not an admin): they see only their own requests."""
+    caller = current_principal()
+    return None if caller.is_admin else caller.user_id
+
+
+def _load(runtime, request_id: int, owner: str | None = None) -> dict[str, Any]:
     with runtime.session() as s:
         req = s.get(AudiobookRequest, request_id)
-        if req is None:
+        if req is None or (owner is not None and req.user != owner):
             raise ApiError(404, "not_found", f"no request {request_id}")
         item = s.get(LibraryItem, req.library_item_id) if req.library_item_id else None
         return request_dict(req, item)
 
 
 @bp.post("/requests")
+@allow_users
 @declare("Create a request", body=CreateRequest, tags=("requests",),
          responses={201: RequestOut, 409: None, 422: None},
          description="409 with `reason` `already_available`, `duplicate_request` or `being_processed`, "
@@ -51,6 +59,15 @@ def _load(runtime, request_id: int) -> dict[str, Any]:
 def create_request(body: CreateRequest):
     runtime = current_app.extensions["plexbooks"]
     fields = body.model_dump()
+    caller = current_principal()
+    if caller.via == "session":
+        # a signed-in person asks for themselves; only an admin may set another status
+        if fields.get("user") not in (None, caller.user_id) and not caller.is_admin:
+            raise ApiError(403, "forbidden", "users create requests for themselves", {"user": "must be you"})
+        if fields.get("status", "pending") != "pending" and not caller.is_admin:
+            raise ApiError(403, "forbidden", "new requests start as pending", {"status": "must be pending"})
+        if fields.get("user") is None:
+            fields["user"] = caller.user_id
     try:
         request_id = service.create(runtime, fields)
     except service.Conflict as conflict:
@@ -70,10 +87,16 @@ def _conflict_record(runtime, conflict: service.Conflict) -> dict[str, Any] | No
 
 
 @bp.get("/requests")
+@allow_users
 @declare("List requests", query=RequestsQuery, responses={200: RequestPage}, tags=("requests",))
 def list_requests(query: RequestsQuery):
     runtime = current_app.extensions["plexbooks"]
     limit, offset, statuses, user = query.limit, query.offset, query.status, query.user
+    own = _own_user()
+    if own is not None:
+        if user not in (None, own):
+            raise ApiError(403, "forbidden", "users list only their own requests", {"user": "must be you"})
+        user = own
     rows_query = select(AudiobookRequest)
     if statuses:
         wanted = [s.strip() for s in statuses.split(",") if s.strip()]
@@ -93,16 +116,19 @@ def list_requests(query: RequestsQuery):
 
 
 @bp.get("/requests/<int:request_id>")
+@allow_users
 @declare("One request with its library item and how it matched", responses={200: RequestOut, 404: None},
          tags=("requests",))
 def get_request(request_id: int):
-    return jsonify(_load(current_app.extensions["plexbooks"], request_id))
+    return jsonify(_load(current_app.extensions["plexbooks"], request_id, _own_user()))
 
 
 @bp.patch("/requests/<int:request_id>")
+@allow_users
 @declare("Change pipeline fields; a request moved to an open status is matched at once", body=UpdateRequest,
          responses={200: RequestOut, 404: None, 422: None}, tags=("requests",))
 def update_request(request_id: int, body: UpdateRequest):
+    """Pipeline changes (admin); a user may only cancel their own request."""
     runtime = current_app.extensions["plexbooks"]
     changes = body.model_dump(exclude_unset=True)
     nulls = {k: "cannot be null" for k, v in changes.items()
@@ -111,6 +137,12 @@ def update_request(request_id: int, body: UpdateRequest):
         raise ApiError(422, "invalid_fields", "some fields are not valid", nulls)
     if not changes:
         raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
+    own = _own_user()
+    if own is not None:
+        if changes != {"status": "cancelled"}:
+            raise ApiError(403, "forbidden", "users may only cancel their own requests",
+                           {"status": "only cancelled"})
+        _load(runtime, request_id, own)       # 404 unless it is theirs
     if not service.update(runtime, request_id, changes):
         raise ApiError(404, "not_found", f"no request {request_id}")
     return jsonify(_load(runtime, request_id))
@@ -141,6 +173,7 @@ def request_candidates(request_id: int, query: CandidatesQuery):
 
 
 @bp.post("/availability")
+@allow_users
 @declare("Is each ASIN in the library? ASIN-only and exact", body=AvailabilityBody,
          responses={200: AvailabilityPage, 422: None}, tags=("requests",))
 def availability(body: AvailabilityBody):

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Rule
 
 from plugin import __version__
+from plugin.web.auth import access_of
 from plugin.web.schemas import ErrorBody
 from plugin.web.spec import Operation, RawBody, declare, operation_of
 
@@ -108,18 +109,21 @@ def build(app: Flask) -> dict[str, Any]:
                                          "responses": {}}
             if path_params:
                 operation["parameters"] = [dict(p) for p in path_params]
+            if rule.rule.startswith("/api/"):
+                access = access_of(view)
+                operation["x-plexbooks-access"] = access
+                operation["security"] = [] if access == "public" else SECURITY["session"]
             if op is None:
                 operation["summary"] = (view.__doc__ or rule.endpoint).strip().splitlines()[0] if view else rule.endpoint
                 operation["responses"]["200"] = {"description": "OK"}
-                if rule.rule.startswith("/api/"):
-                    operation["security"] = SECURITY["api_key"]
             else:
                 operation["summary"] = op.summary
                 if op.description:
                     operation["description"] = op.description
                 if op.tags:
                     operation["tags"] = list(op.tags)
-                operation["security"] = SECURITY[op.auth]
+                if op.auth != "api_key" or "security" not in operation:
+                    operation["security"] = SECURITY[op.auth]
                 if op.query is not None:
                     operation.setdefault("parameters", []).extend(_query_parameters(op.query, schemas))
                 if isinstance(op.body, RawBody):
