@@ -5,7 +5,10 @@ with the bookkeeping so the CLI, the API and the scheduler all call them the sam
 """
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+import os
 import time
 from datetime import timedelta
 from typing import Any, Callable
@@ -23,6 +26,46 @@ log = logging.getLogger(__name__)
 
 # A "running" row older than this is from a process that died; it no longer blocks a new run.
 STALE_AFTER = timedelta(hours=3)
+
+
+# The run a job body is executing, so it can report progress without passing ids around.
+_CURRENT: contextvars.ContextVar[tuple[Runtime, int, float] | None] = contextvars.ContextVar("job_run", default=None)
+_last_report: dict[int, float] = {}
+
+
+def _progress_path(runtime: Runtime, run_id: int):
+    return runtime.data_dir / "progress" / f"run-{run_id}.json"
+
+
+def report_progress(**fields: Any) -> None:
+    """Progress of the running job (albums listed, details fetched...), at most 4 times a second.
+
+    Kept in a small file in the data directory, not the database: a scan holds one write
+    transaction from start to end, and SQLite has one writer.
+    """
+    current = _CURRENT.get()
+    if current is None:
+        return
+    runtime, run_id, started = current
+    now = time.monotonic()
+    if now - _last_report.get(run_id, 0.0) < 0.25 and not fields.get("final"):
+        return
+    _last_report[run_id] = now
+    path = _progress_path(runtime, run_id)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({**fields, "elapsed_s": round(now - started, 3)}))
+        tmp.replace(path)
+    except OSError:
+        log.debug("could not write job progress", exc_info=True)
+
+
+def read_progress(runtime: Runtime, run_id: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_progress_path(runtime, run_id).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 class JobAlreadyRunning(RuntimeError):
@@ -96,6 +139,17 @@ def run_job(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]
     """Run ``body`` as a recorded job; failures end the run cleanly and are reported, not raised."""
     run_id = run_id if run_id is not None else start_run(runtime, job, trigger)
     started = time.perf_counter()
+    token = _CURRENT.set((runtime, run_id, time.monotonic()))
+    try:
+        return _run_body(runtime, job, body, run_id, started)
+    finally:
+        _CURRENT.reset(token)
+        _last_report.pop(run_id, None)
+        _progress_path(runtime, run_id).unlink(missing_ok=True)
+
+
+def _run_body(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]], run_id: int,
+              started: float) -> dict[str, Any]:
     try:
         summary = body(runtime)
     except JobFailed as exc:

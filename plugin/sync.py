@@ -59,6 +59,7 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
     config, client, sections = _connect(runtime)
     fetch_s = 0.0
     total = 0
+    expected = 0
     consistent = True
     now = utcnow()
     with runtime.engine.begin() as conn:
@@ -70,7 +71,9 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
         for section in sections:
             first_total = None
             t0 = time.perf_counter()
-            if client.album_count(section) >= config.scan_subprocess_min_albums:
+            count = client.album_count(section)
+            expected += count
+            if count >= config.scan_subprocess_min_albums:
                 pages = pages_in_children(client, section, config.scan_page_size, writer.fingerprints())
             else:
                 pages = prefetched(client.iter_album_pages(section, page_size=config.scan_page_size))
@@ -83,6 +86,7 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
                 total += len(page.albums) + len(page.unchanged)
                 writer.add_unchanged(page.unchanged)
                 writer.add_all(page.albums)
+                jobs.report_progress(phase="listing", albums_listed=total, albums_total=expected)
                 t0 = time.perf_counter()
         writer.flush()
         removed_ids: list[int] = []
@@ -218,6 +222,8 @@ def fetch_details(runtime: Runtime, client: PlexClient, *, limit: int,
                     values["details_updated_at"] = row.updated_at or 0
                     conn.execute(update(T).where(T.c.id == row.id).values(**values))
                     fetched += 1
+            jobs.report_progress(phase="details", albums_listed=None, details_fetched=fetched + failed,
+                                 details_total=len(todo))
             if error is not None:
                 break
     with runtime.engine.connect() as conn:

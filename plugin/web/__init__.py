@@ -38,6 +38,14 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     for blueprint in (api_auth.bp, api_users.bp):
         app.register_blueprint(blueprint)
     api_auth.init_app(app)
+
+    from plugin import setup
+    from plugin.web import api_setup, covers, pages
+    from plugin.web.prefix import PrefixMiddleware
+    for blueprint in (api_setup.bp, covers.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    app.wsgi_app = PrefixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    setup.announce(runtime)
     return app
 
 

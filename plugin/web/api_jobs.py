@@ -34,7 +34,7 @@ def job_overview(runtime) -> list[dict]:
             "name": name, "every_s": round(config[setting] * seconds, 3), "interval_setting": setting,
             "running": active is not None and active.status == "running",
             "queued": active is not None and active.status == "queued",
-            "current_run": run_dict(active), "last_run": run_dict(last_run(runtime, name, finished=True)),
+            "current_run": run_dict(active, runtime), "last_run": run_dict(last_run(runtime, name, finished=True)),
             "next_run": (state.get("next_runs") or {}).get(name) if state.get("alive") else None,
         })
     return out
@@ -82,4 +82,4 @@ def get_run(run_id: int):
         run = s.get(JobRun, run_id)
         if run is None:
             raise ApiError(404, "not_found", f"no job run {run_id}")
-        return jsonify(run_dict(run))
+        return jsonify(run_dict(run, runtime))

@@ -12,7 +12,8 @@ from plugin.status import iso
 from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import (AvailabilityBody, AvailabilityPage, CandidatesPage, CandidatesQuery, CreateRequest,
-                                 DeleteOut, DeleteQuery, RequestOut, RequestPage, RequestsQuery, UpdateRequest)
+                                 DeleteOut, DeleteQuery, RejectedOut, RequestOut, RequestPage, RequestsQuery,
+                                 UpdateRequest)
 from plugin.web.spec import declare
 from plugin.web.validation import listing
 
@@ -170,6 +171,30 @@ def request_candidates(request_id: int, query: CandidatesQuery):
     if found is None:
         raise ApiError(404, "not_found", f"no request {request_id}")
     return jsonify(listing(found, len(found), limit, 0))
+
+
+@bp.post("/requests/<int:request_id>/candidates/<int:item_id>/accept")
+@declare("Near-miss review: link this library item; the request turns available with reason `manual`",
+         responses={200: RequestOut, 404: None, 409: None}, tags=("requests",))
+def accept_candidate(request_id: int, item_id: int):
+    runtime = current_app.extensions["plexbooks"]
+    try:
+        service.accept_candidate(runtime, request_id, item_id, current_principal().username)
+    except service.ReviewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify(_load(runtime, request_id))
+
+
+@bp.post("/requests/<int:request_id>/candidates/<int:item_id>/reject")
+@declare("Near-miss review: this item is not the book; the pair is never proposed again",
+         responses={200: RejectedOut, 404: None}, tags=("requests",))
+def reject_candidate(request_id: int, item_id: int):
+    runtime = current_app.extensions["plexbooks"]
+    try:
+        new = service.reject_candidate(runtime, request_id, item_id, current_principal().username)
+    except service.ReviewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify({"rejected": True, "request_id": request_id, "library_item_id": item_id, "new": new})
 
 
 @bp.post("/availability")

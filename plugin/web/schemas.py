@@ -203,12 +203,18 @@ class DeleteOut(Out):
     plex: dict[str, Any]
 
 
+class RejectedOut(Out):
+    rejected: bool
+    request_id: int
+    library_item_id: int
+    new: bool
+
+
 class CandidateOut(Out):
     library_item: Optional[dict[str, Any]] = None
     match: bool
     reason: str
     score: float
-    rejected: bool = False
 
 
 class CandidatesPage(Page):
@@ -232,6 +238,7 @@ class JobRunOut(Out):
     job: str
     trigger: str
     status: str
+    progress: Optional[dict[str, Any]] = None
     started_at: Optional[str] = None
     finished_at: Optional[str] = None
     duration_s: Optional[float] = None
