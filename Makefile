@@ -19,6 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-postgres.sh
+	scripts/ensure-chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -16,6 +16,7 @@
 
   function runText(run) {
     if (!run) return "never";
+    if (run.status === "queued" || run.status === "running") return `${run.status} since ${PB.when(run.started_at)}`;
     const s = run.summary || {};
     const counts = s.total !== undefined ? ` — ${s.total} albums, ${s.new || 0} new, ${s.updated || 0} updated` : "";
     return run.status === "ok" ? `${PB.when(run.finished_at)}, ok${counts}` :
@@ -41,8 +42,6 @@
                 "account and push notifications on. The websocket and the poll still find new books.", false]);
     }
     if ((status.inbox || {}).failed) out.push([`${status.inbox.failed} real-time events failed every retry; the next poll or scan still picks those books up.`, true]);
-    const deletion = status.deletion || {};
-    if (deletion.refused) out.push(["Deleting from Plex is on here, but Plex refused the last deletion: turn on “Allow media deletion” in Plex.", true]);
     if (!out.length) out.push(["Everything looks fine.", false]);
     return out;
   }

@@ -40,7 +40,7 @@
     const poll = async () => {
       if (Date.now() > expires) { status.textContent = "The sign-in code expired; press the button again."; return; }
       const claim = await PB.api("POST", `/api/v1/auth/plex/pins/${pin.id}/claim`);
-      if (claim.status === 202) { setTimeout(poll, 1000); return; }
+      if (claim.status === 202) { setTimeout(poll, 500); return; }
       if (claim.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
       if (claim.status === 410) {      // the Plex window's own redirect may have used the PIN: signed in there
         const me = await fetch(PB.base + "/api/v1/me", {credentials: "same-origin"});
@@ -51,6 +51,6 @@
         ? "This Plex account has no access to this Plex server. Ask the server owner to share it with you."
         : "Plex sign-in failed: " + (error.message || claim.status);
     };
-    setTimeout(poll, 1000);
+    setTimeout(poll, 500);
   });
 })();
