@@ -22,6 +22,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from plugin.models import AuthSession, LoginFailure, User, utcnow
 from plugin.runtime import Runtime
@@ -112,19 +113,26 @@ def upsert_local_admin(runtime: Runtime, username: str, password: str) -> tuple[
         raise ValueError(problem)
     REDACTOR.add(password)
     username = username.strip()
-    with runtime.session() as s:
-        user = s.scalars(select(User).where(User.username == username)).first()
-        if user is not None and user.kind != "local":
-            raise ValueError(f"{username!r} is a Plex account, not a local admin")
-        created = user is None
-        if created:
-            user = User(id=f"local-{uuid.uuid4().hex[:12]}", kind="local", username=username, role="admin",
-                        role_locked=True, disabled=False, created_at=utcnow())
-            s.add(user)
-        user.password_hash = hash_password(password)
-        user.disabled = False
-        s.flush()
-        s.expunge(user)
+    password_hash = hash_password(password)
+    for attempt in range(2):        # two processes creating the same admin at once: the second updates
+        try:
+            with runtime.session() as s:
+                user = s.scalars(select(User).where(User.username == username)).first()
+                if user is not None and user.kind != "local":
+                    raise ValueError(f"{username!r} is a Plex account, not a local admin")
+                created = user is None
+                if created:
+                    user = User(id=f"local-{uuid.uuid4().hex[:12]}", kind="local", username=username,
+                                role="admin", role_locked=True, disabled=False, created_at=utcnow())
+                    s.add(user)
+                user.password_hash = password_hash
+                user.disabled = False
+                s.flush()
+                s.expunge(user)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
     if not created:
         end_sessions(runtime, user.id)   # a new password signs the old sessions out
     return user, created
@@ -173,15 +181,16 @@ def check_password_login(runtime: Runtime, username: str, password: str, address
             ok = _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if not ok or user is None or user.disabled:
-            s.add_all([LoginFailure(key=keys["account"], failed_at=now), LoginFailure(key=keys["address"],
-                                                                                   failed_at=now)])
-            raise InvalidCredentials()
-        s.execute(delete(LoginFailure).where(LoginFailure.key == keys["account"]))
-        if _HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        s.expunge(user)
-        return user
+        if ok and user is not None and not user.disabled:
+            s.execute(delete(LoginFailure).where(LoginFailure.key == keys["account"]))
+            if _HASHER.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            s.expunge(user)
+            return user
+    with runtime.session() as s:     # its own transaction: the failure is counted whatever follows
+        s.add_all([LoginFailure(key=keys["account"], failed_at=now), LoginFailure(key=keys["address"],
+                                                                               failed_at=now)])
+    raise InvalidCredentials()
 
 
 # -- sessions ---------------------------------------------------------------------------------

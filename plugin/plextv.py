@@ -98,7 +98,8 @@ def _time(value: Any) -> datetime:
 
 
 def auth_url(auth_base: str, client_identifier: str, code: str, forward_url: str | None) -> str:
-    """The Plex sign-in page for a PIN: ``{auth}#?clientID=…&code=…&context[device][product]=…&forwardUrl=…``."""
+    """The Plex sign-in page for a PIN:
+    ``{auth}#?clientID=…&code=…&context[device][product]=plexbooks&forwardUrl=…``."""
     parts = [f"clientID={quote(client_identifier, safe='')}", f"code={quote(code, safe='')}",
              "context[device][product]=plexbooks"]
     if forward_url:

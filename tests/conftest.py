@@ -110,3 +110,48 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     from tests.postgres import new_database
     return new_database(postgres_server)
+
+
+# ----------------------------------------------------------------------------- accounts
+@pytest.fixture
+def plextv(plex):
+    """The simulated plex.tv of ``plex``: the owner, a shared user ``reader`` and ``stranger``
+    (a Plex account the server is not shared with)."""
+    from plugin.simulator.plextv import SimulatedPlexTV
+    tv = SimulatedPlexTV(plex)
+    tv.add_user("reader")
+    tv.add_user("stranger", has_access=False)
+    tv.start()
+    yield tv
+    tv.stop()
+
+
+def plextv_env(tv) -> dict[str, str]:
+    return {"PLEXBOOKS_PLEXTV_URL": tv.url, "PLEXBOOKS_PLEX_AUTH_URL": tv.auth_url}
+
+
+@pytest.fixture
+def accounts_runtime(make_runtime, plex, plextv) -> Runtime:
+    """A runtime connected to ``plex`` (machineIdentifier stored) and pointed at its plex.tv."""
+    runtime = make_runtime(plex, **plextv_env(plextv))
+    runtime.remember_machine_identifier(plex.machine_identifier)
+    return runtime
+
+
+@pytest.fixture
+def accounts_app(accounts_runtime):
+    from plugin.web import create_app
+    return create_app(accounts_runtime, {"TESTING": True})
+
+
+# ----------------------------------------------------------------------------- no leaks
+@pytest.fixture(autouse=True)
+def no_leaks(monkeypatch):
+    """Every token and password the suite creates must never reach a response, a log record or
+    an exception message. See tests/leaks.py for what is collected and where it looks."""
+    from tests import leaks
+    found = leaks.install(monkeypatch)
+    yield
+    leaks.uninstall()
+    if found:
+        pytest.fail("secret leaked: " + "; ".join(found[:5]), pytrace=False)

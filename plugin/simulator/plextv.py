@@ -93,9 +93,7 @@ class SimulatedPlexTV:
     def __init__(self, plex: "SimulatedPlex", users: UserRegistry | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, pin_ttl: float = PIN_TTL_S) -> None:
         self.plex = plex
-        self.users = users or getattr(plex, "users", None) or UserRegistry(plex.token)
-        if getattr(plex, "users", None) is None:
-            plex.users = self.users  # type: ignore[attr-defined]  # one registry for both halves
+        self.users: UserRegistry = users or plex.users       # one registry for both halves
         self.host = host
         self._port = port
         self.pin_ttl = pin_ttl
@@ -159,11 +157,7 @@ class SimulatedPlexTV:
     # -------------------------------------------------------------- accounts
     def add_user(self, username: str, *, has_access: bool = True) -> SimUser:
         """A plex.tv account the owner shared the server with (or not, ``has_access=False``)."""
-        user = self.users.add(username, has_access=has_access)
-        add_token = getattr(self.plex, "add_token", None)
-        if has_access and add_token is not None and not hasattr(self.plex, "user_for_token"):
-            add_token(user.server_token)   # a server without per-user lookup still accepts the token
-        return user
+        return self.users.add(username, has_access=has_access)
 
     # -------------------------------------------------------------- PINs
     def create_pin(self, client_identifier: str, *, strong: bool) -> SimPin:
@@ -271,15 +265,18 @@ def user_json(user: SimUser) -> dict[str, Any]:
             "emailOnlyAuth": False, "hasPassword": True, "protected": False,
             "thumb": f"https://plex.tv/users/{user.uuid}/avatar?c=1704110400", "authToken": user.plextv_token,
             "mailingListStatus": "unsubscribed", "mailingListActive": False, "scrobbleTypes": "",
-            "country": "GB", "subscription": {"active": bool(user.owned), "subscribedAt": None,
-                                              "status": "Active" if user.owned else "Inactive",
-                                              "paymentService": None, "plan": "lifetime" if user.owned else None,
-                                              "features": ["webhooks"] if user.owned else []},
+            "country": "GB", "subscriptionDescription": "",
+            "subscription": {"active": bool(user.owned), "subscribedAt": None,
+                             "status": "Active" if user.owned else "Inactive", "paymentService": None,
+                             "plan": "lifetime" if user.owned else None,
+                             "features": ["webhooks"] if user.owned else []},
             "restricted": False, "anonymous": None, "home": False, "guest": False, "homeSize": 1,
             "homeAdmin": False, "maxHomeSize": 15, "rememberExpiresAt": 1893456000,
             "profile": {"autoSelectAudio": True, "defaultAudioLanguage": "en", "defaultSubtitleLanguage": "en"},
             "entitlements": ["all"] if user.owned else [], "roles": ["plexpass"] if user.owned else [],
-            "services": [], "adsConsent": None, "experimentalFeatures": False, "twoFactorEnabled": False,
+            "subscriptions": [], "pastSubscriptions": [], "trials": [], "services": [], "adsConsent": None,
+            "adsConsentSetAt": None, "adsConsentReminderAt": None,
+            "experimentalFeatures": False, "twoFactorEnabled": False,
             "backupCodesCreated": False}
 
 
@@ -303,7 +300,8 @@ def user_xml(user: SimUser) -> bytes:
             f'  <subscription active={_xattr(sub["active"])} status={_xattr(sub["status"])} '
             f'plan={_xattr(sub["plan"])}>\n    <features>\n'
             + "".join(f'      <feature id={_xattr(f)}/>\n' for f in sub["features"])
-            + "    </features>\n  </subscription>\n  <roles>\n"
+            + "    </features>\n  </subscription>\n"
+            + f"  <profile {_xml_attrs(data['profile'])}/>\n  <roles>\n"
             + "".join(f'    <role id={_xattr(r)}/>\n' for r in data["roles"])
             + "  </roles>\n</user>\n").encode()
 
@@ -573,8 +571,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def start_beside(plex: "SimulatedPlex", args: argparse.Namespace) -> SimulatedPlexTV:
     """Start plex.tv next to a running simulated server for ``plexbooks simulate``; print where."""
     tv = SimulatedPlexTV(plex, host=plex.host, port=args.plextv_port)
+    albums = [album.rating_key for album in plex.catalogue.ordered()[:3]]
     for name in args.shared_user or ["reader"]:
         tv.add_user(name)
+        plex.set_user_ratings(name, dict(zip(albums, (8.0, 6.0, 10.0))))   # their own ratings to read back
     tv.add_user("stranger", has_access=False)
     tv.start()
     print(f"Simulated plex.tv at {tv.url} (sign-in page {tv.auth_url}); accounts: "

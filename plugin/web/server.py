@@ -30,6 +30,8 @@ def serve(runtime: Runtime) -> int:
     generated = runtime.ensure_api_key()   # before forking, so workers do not race to generate one
     if generated:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
+    from plugin.accounts import ensure_env_admin
+    ensure_env_admin(runtime)              # before forking too: the workers then find it in place
     runtime.dispose()
     options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers, "timeout": 60,
                "accesslog": None, "loglevel": config.log_level.lower()}
