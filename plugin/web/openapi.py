@@ -17,11 +17,12 @@ from pydantic.json_schema import models_json_schema
 from werkzeug.routing import Rule
 
 from plugin import __version__
-from plugin.web.auth import access_of
+from plugin.web.auth import access_of, public, require_api_key
 from plugin.web.schemas import ErrorBody
 from plugin.web.spec import Operation, RawBody, declare, operation_of
 
 bp = Blueprint("openapi", __name__)
+require_api_key(bp)
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 _CONVERTER_SCHEMA = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"},
@@ -164,6 +165,7 @@ def build(app: Flask) -> dict[str, Any]:
 
 
 @bp.get("/api/v1/openapi.json")
+@public
 @declare("This OpenAPI 3.1 document", auth="none", tags=("meta",),
          responses={200: {"type": "object", "required": ["openapi", "paths"]}})
 def document():
