@@ -116,32 +116,53 @@ class Site:
         assert not bad, f"{name}: accessibility violations {bad}"
 
 
-@pytest.fixture(scope="module", params=["root", "ingress"])
-def site(request, tmp_path_factory) -> Iterator[Site]:
-    prefix = INGRESS if request.param == "ingress" else ""
-    tmp = tmp_path_factory.mktemp(f"site-{request.param}")
-    plex = SimulatedPlex(books=120, seed=7)
-    plex.start()
-    plextv = SimulatedPlexTV(plex)
-    plextv.start()
-    plextv.add_user("reader")
-    port = free_port()
-    env = {"PLEXBOOKS_DATA_DIR": str(tmp / "data"), "PLEXBOOKS_API_KEY": API_KEY, "PLEXBOOKS_PORT": str(port),
-           "PLEXBOOKS_WEB_WORKERS": "1", "PLEXBOOKS_PLEXTV_URL": plextv.url,
-           "PLEXBOOKS_PLEX_AUTH_URL": plextv.auth_url, "PLEXBOOKS_SCAN_PAGE_SIZE": "25",
-           "PLEXBOOKS_SCAN_DETAILS_LIMIT": "40", "PLEXBOOKS_WEBHOOK_SECRET": "browser-secret",
-           "PLEXBOOKS_LOG_LEVEL": "INFO"}
-    proc = Proc(["run"], env, tmp / "run.log")
-    artifacts = ARTIFACTS / request.param
-    shutil.rmtree(artifacts, ignore_errors=True)
-    artifacts.mkdir(parents=True)
+class _Started:
+    """A server being started (its process boots while other tests run)."""
+
+    def __init__(self, name: str, tmp: Path):
+        self.prefix = INGRESS if name == "ingress" else ""
+        self.plex = SimulatedPlex(books=120, seed=7)
+        self.plex.start()
+        self.plextv = SimulatedPlexTV(self.plex)
+        self.plextv.start()
+        self.plextv.add_user("reader")
+        self.port = free_port()
+        env = {"PLEXBOOKS_DATA_DIR": str(tmp / "data"), "PLEXBOOKS_API_KEY": API_KEY,
+               "PLEXBOOKS_PORT": str(self.port), "PLEXBOOKS_WEB_WORKERS": "1", "PLEXBOOKS_PLEXTV_URL": self.plextv.url,
+               "PLEXBOOKS_PLEX_AUTH_URL": self.plextv.auth_url, "PLEXBOOKS_SCAN_PAGE_SIZE": "25",
+               "PLEXBOOKS_SCAN_DETAILS_LIMIT": "40", "PLEXBOOKS_WEBHOOK_SECRET": "browser-secret",
+               "PLEXBOOKS_LOG_LEVEL": "INFO"}
+        self.proc = Proc(["run"], env, tmp / "run.log")
+        self.artifacts = ARTIFACTS / name
+        shutil.rmtree(self.artifacts, ignore_errors=True)
+        self.artifacts.mkdir(parents=True)
+
+    def site(self) -> Site:
+        wait_http(f"http://127.0.0.1:{self.port}/healthz", 60)
+        return Site(f"http://127.0.0.1:{self.port}", self.prefix, self.plex, self.plextv, self.proc, self.artifacts)
+
+    def stop(self) -> None:
+        self.proc.stop()
+        self.plextv.stop()
+        self.plex.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[dict[str, _Started]]:
+    """Both servers start at once, so the second boots while the first one's tests run."""
+    started: dict[str, _Started] = {}
     try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-        yield Site(f"http://127.0.0.1:{port}", prefix, plex, plextv, proc, artifacts)
+        for name in ("root", "ingress"):
+            started[name] = _Started(name, tmp_path_factory.mktemp(f"site-{name}"))
+        yield started
     finally:
-        proc.stop()
-        plextv.stop()
-        plex.stop()
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture(scope="module", params=["root", "ingress"])
+def site(request, servers) -> Site:
+    return servers[request.param].site()
 
 
 @pytest.fixture(scope="module")

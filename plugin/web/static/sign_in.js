@@ -42,10 +42,10 @@
       const claim = await PB.api("POST", `/api/v1/auth/plex/pins/${pin.id}/claim`);
       if (claim.status === 202) { setTimeout(poll, 500); return; }
       if (claim.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
-      if (claim.status === 410) {      // the Plex window's own redirect may have used the PIN: signed in there
-        const me = await fetch(PB.base + "/api/v1/me", {credentials: "same-origin"});
-        if (me.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
-      }
+      // The Plex window's own redirect may have finished the sign-in first (the PIN is used then,
+      // and this tab now holds a session it has no CSRF token for): signed in all the same.
+      const me = await fetch(PB.base + "/api/v1/me", {credentials: "same-origin"});
+      if (me.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
       const error = (claim.data && claim.data.error) || {};
       status.textContent = error.code === "no_server_access"
         ? "This Plex account has no access to this Plex server. Ask the server owner to share it with you."
