@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP) container-engine
 	scripts/ensure-postgres.sh
+	scripts/ensure-chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # podman or docker, installed and configured when missing; the container tests skip (loudly) when none can run

@@ -129,13 +129,20 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from plugin import metrics
     from plugin.web.server import serve
-    return serve(_runtime())
+    runtime = _runtime()
+    # Under `plexbooks run` the supervisor prepared (and emptied) the directory for both children.
+    metrics.prepare(runtime.data_dir, clean=not metrics.multiprocess())
+    return serve(runtime)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from plugin import metrics
     from plugin.worker import main as worker_main
-    return worker_main(_runtime())
+    runtime = _runtime()
+    metrics.prepare(runtime.data_dir, clean=False)
+    return worker_main(runtime)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import or_, select
 
+from plugin import jobs
 from plugin.mirror import ITEMS, DetailsWriter
 from plugin.plex import PlexClient, PlexError, PlexNotFound, TrackRecord
 from plugin.runtime import Runtime
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHILDREN_WORKERS = 4
 BATCH = 500
+CHILDREN_BATCH = 100          # albums fetched between two looks at whether the worker is stopping
 TRACK_PAGE_SIZE = 2000
 # The track listing costs about as much as reading this share of a section album by album.
 LISTING_MIN_ALBUMS = 200
@@ -166,6 +168,7 @@ def _from_track_listing(client: PlexClient, section: str, todo: _Todo) -> None:
     offset = 0
     total: int | None = None
     while True:
+        jobs.check_stop()
         page = client.track_page(section, offset, TRACK_PAGE_SIZE)
         if total is None:
             total = page.total_size
@@ -213,8 +216,9 @@ def _from_children(client: PlexClient, rows: Sequence[Any], todo: _Todo) -> None
             return row, exc
 
     with ThreadPoolExecutor(max_workers=CHILDREN_WORKERS) as pool:
-        for start in range(0, len(rows), BATCH):
-            for row, tracks in pool.map(one, rows[start:start + BATCH]):
+        for start in range(0, len(rows), CHILDREN_BATCH):
+            jobs.check_stop()
+            for row, tracks in pool.map(one, rows[start:start + CHILDREN_BATCH]):
                 if isinstance(tracks, PlexNotFound):
                     todo.result.failed += 1          # gone since it was listed: the next scan removes it
                 elif isinstance(tracks, PlexError):

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from plugin import ingest
+from plugin import ingest, metrics
 from plugin.models import InboxEvent, utcnow
 from plugin.plex import PlexClient, PlexError
 from plugin.runtime import Runtime
@@ -180,6 +180,10 @@ class InboxProcessor:
             if any(owners[p] is event for p in failures):
                 continue
             self._finish(event, "done", outcome=outcomes.get(event.id, shared))
+        matched = shared["matched"]
+        if matched:
+            first = min(events, key=lambda e: e.received_at)
+            metrics.record_event_available(first.source, first.received_at, matched)
         return len(events)
 
     def _retry(self, event: InboxEvent, exc: BaseException) -> None:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 
-from plugin import details, lifecycle
+from plugin import details, jobs, lifecycle
 from plugin.mirror import ITEMS, MirrorWriter, remove_rows
 from plugin.models import utcnow
 from plugin.plex import AlbumPage, AlbumRecord, PlexClient, PlexError
@@ -33,7 +33,8 @@ from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[dict[str, Any]], None]
+# Where a source's progress goes: the running job's progress (``jobs.report_progress``).
+Progress = Callable[..., None]
 
 
 class NotReady(Exception):
@@ -137,7 +138,7 @@ def fetch_albums(client: PlexClient, refs: Sequence[ItemRef], sections: Iterable
 
 
 def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: datetime,
-           listing: _Listing) -> tuple[MirrorWriter, _Written]:
+           listing: _Listing, report: Progress) -> tuple[MirrorWriter, _Written]:
     """Step 2: upserts and removals, all or nothing."""
     out = _Written()
     with runtime.engine.begin() as conn:
@@ -150,7 +151,10 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
         pages = change.pages(writer.fingerprints() if change.complete else {}) if callable(change.pages) \
             else change.pages
         for page in _timed(pages, listing):
+            jobs.check_stop()
             listing.see(page)
+            report(phase="listing", albums_listed=listing.total,
+                   albums_total=max(listing.total, listing.first_total or 0))
             writer.add_unchanged(page.unchanged)
             writer.add_all(page.albums)
         writer.add_all(albums)
@@ -198,7 +202,7 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
     pending, to be fetched by the next run.
     """
     now = now or utcnow()
-    report = progress or (lambda _info: None)
+    report = progress or jobs.report_progress
     albums: list[AlbumRecord] = []
     ignored: list[str] = []
     failures: dict[int, Exception] = {}
@@ -206,7 +210,7 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
         albums, ignored, failures = fetch_albums(client, change.refs, change.sections)
     listing = _Listing()
     t0 = time.perf_counter()
-    writer, written = _write(runtime, change, albums, now, listing)
+    writer, written = _write(runtime, change, albums, now, listing, report)
     t1 = time.perf_counter()
     counts = writer.counts
     summary: dict[str, Any] = {
@@ -224,11 +228,15 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
         summary["removal_note"] = written.removal_note
     if written.requests_back:
         summary["requests_back_to_downloaded"] = written.requests_back
-    report({"listed": summary["total"], "new": counts.new, "updated": counts.updated})
+    listed = summary["total"]
+
+    def details_progress(done: int, total: int) -> None:
+        report(phase="details", albums_listed=listed, albums_total=listed, details_fetched=done,
+               details_total=total, final=done == total)
 
     scope = None if change.complete else written.ids
     fetched = details.fetch(runtime, client, item_ids=scope, sections=change.sections, limit=details_limit,
-                            progress=lambda done, total: report({"details": {"done": done, "total": total}}))
+                            progress=details_progress)
     summary["details"] = fetched.summary()
     t2 = time.perf_counter()
     changed = sorted(set(written.ids) | set(fetched.written_ids))

@@ -5,15 +5,20 @@ with the bookkeeping so the CLI, the API and the scheduler all call them the sam
 """
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+import os
+import threading
 import time
 from datetime import timedelta
 from typing import Any, Callable
 
 from sqlalchemy import select, update
 
-from plugin.models import JobRun, utcnow
+from plugin import metrics
 from plugin.errors import classify
+from plugin.models import JobRun, utcnow
 from plugin.runtime import NotConfigured, Runtime
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError
@@ -22,6 +27,67 @@ log = logging.getLogger(__name__)
 
 # A "running" row older than this is from a process that died; it no longer blocks a new run.
 STALE_AFTER = timedelta(hours=3)
+
+
+# The run a job body is executing, so it can report progress without passing ids around.
+_CURRENT: contextvars.ContextVar[tuple[Runtime, int, float] | None] = contextvars.ContextVar("job_run", default=None)
+_last_report: dict[int, float] = {}
+
+
+def _progress_path(runtime: Runtime, run_id: int):
+    return runtime.data_dir / "progress" / f"run-{run_id}.json"
+
+
+def report_progress(**fields: Any) -> None:
+    """Progress of the running job (albums listed, details fetched...), at most 4 times a second.
+
+    Kept in a small file in the data directory, not the database: a scan holds one write
+    transaction from start to end, and SQLite has one writer.
+    """
+    current = _CURRENT.get()
+    if current is None:
+        return
+    runtime, run_id, started = current
+    now = time.monotonic()
+    if now - _last_report.get(run_id, 0.0) < 0.25 and not fields.get("final"):
+        return
+    _last_report[run_id] = now
+    path = _progress_path(runtime, run_id)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({**fields, "elapsed_s": round(now - started, 3)}))
+        tmp.replace(path)
+    except OSError:
+        log.debug("could not write job progress", exc_info=True)
+
+
+def read_progress(runtime: Runtime, run_id: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_progress_path(runtime, run_id).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+_STOPPING = threading.Event()
+
+
+def request_stop() -> None:
+    """Ask running job bodies of this process to end at their next safe point (the worker
+    is stopping: a container stop must not wait for a scan of 100,000 albums)."""
+    _STOPPING.set()
+
+
+def allow_runs() -> None:
+    _STOPPING.clear()
+
+
+def check_stop() -> None:
+    """Called by job bodies between pages and batches: ends the run as ``interrupted`` when
+    the process is stopping. Whatever the body committed so far stays; the open
+    transaction (an album listing) is rolled back."""
+    if _STOPPING.is_set():
+        raise JobFailed("interrupted", "the worker stopped before the run finished; the next run goes on")
 
 
 class JobAlreadyRunning(RuntimeError):
@@ -85,44 +151,29 @@ def finish_run(runtime: Runtime, run_id: int, summary: dict[str, Any], *, error_
         full = {"status": run.status, **summary, "duration_s": summary.get("duration_s", run.duration_s),
                 "error_class": error_class, "error": run.error, "run_id": run_id}
         run.summary = full
-        return full
+        job = run.job
+    metrics.record_job(job, full)
+    return full
 
 
-Progress = Callable[[dict[str, Any]], None]
-
-
-def progress_recorder(runtime: Runtime, run_id: int, *, every_s: float = 1.0) -> Progress:
-    """A callback a job body reports its progress to; it lands in the running run's
-    ``summary.progress`` (at most every ``every_s`` seconds, and always the last word on
-    details), so the status API and the settings page can show a progress bar."""
-    state: dict[str, Any] = {"at": 0.0, "progress": {}, "started": time.monotonic()}
-
-    def report(info: dict[str, Any]) -> None:
-        state["progress"].update(info)
-        details = info.get("details")
-        final = bool(details) and details.get("done") == details.get("total")
-        now = time.monotonic()
-        if not final and now - state["at"] < every_s:
-            return
-        state["at"] = now
-        snapshot = dict(state["progress"], elapsed_s=round(now - state["started"], 1))
-        try:
-            with runtime.session() as s:
-                s.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status == "running")
-                          .values(summary={"progress": snapshot}))
-        except Exception:  # noqa: BLE001 - progress is advisory; the job goes on
-            log.debug("could not record progress of run %s", run_id, exc_info=True)
-
-    return report
-
-
-def run_job(runtime: Runtime, job: str, body: Callable[[Runtime, Progress], dict[str, Any]], *,
+def run_job(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]], *,
             trigger: str = "manual", run_id: int | None = None) -> dict[str, Any]:
     """Run ``body`` as a recorded job; failures end the run cleanly and are reported, not raised."""
     run_id = run_id if run_id is not None else start_run(runtime, job, trigger)
     started = time.perf_counter()
+    token = _CURRENT.set((runtime, run_id, time.monotonic()))
     try:
-        summary = body(runtime, progress_recorder(runtime, run_id))
+        return _run_body(runtime, job, body, run_id, started)
+    finally:
+        _CURRENT.reset(token)
+        _last_report.pop(run_id, None)
+        _progress_path(runtime, run_id).unlink(missing_ok=True)
+
+
+def _run_body(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]], run_id: int,
+              started: float) -> dict[str, Any]:
+    try:
+        summary = body(runtime)
     except JobFailed as exc:
         return _failed(runtime, run_id, job, exc.error_class, str(exc), exc.summary, started)
     except Exception as exc:  # noqa: BLE001 - a job must always end its run record

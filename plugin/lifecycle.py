@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from plugin import metrics
 from plugin.matching import Decision, ItemSide, MatchIndex, RequestIndex
 from plugin.matching.candidates import ITEM_COLUMNS, item_side, request_side
 from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
@@ -137,6 +138,7 @@ def complete(conn: Connection, request: Any, decision: Decision, now: datetime) 
             match_reason=decision.reason, match_score=decision.score, match_details=decision.as_dict()))
     if result.rowcount != 1:
         return 0
+    metrics.record_decision(decision.reason)
     library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
     log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
              request.status, decision.reason, decision.score)

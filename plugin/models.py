@@ -233,3 +233,16 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(300))                    # account:<name> or address:<ip>
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RejectedCandidate(Base):
+    """A near miss the admin rejected: this request and this library item are never proposed again."""
+
+    __tablename__ = "rejected_candidates"
+
+    request_id: Mapped[int] = mapped_column(Integer, ForeignKey("requests.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    library_item_id: Mapped[int] = mapped_column(Integer, ForeignKey("library_items.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    rejected_by: Mapped[str | None] = mapped_column(String(255))
+    rejected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

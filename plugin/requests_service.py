@@ -16,13 +16,15 @@ from sqlalchemy.engine import Connection
 from plugin import lifecycle
 from plugin.matching import ItemSide, RequestSide, explain
 from plugin.matching.candidates import best_library_match, library_near_misses, request_side
-from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
+from plugin.models import (OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, RejectedCandidate,
+                           utcnow)
 from plugin.plex import PlexError
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
 R = AudiobookRequest.__table__
 T = LibraryItem.__table__
+REJECTED = RejectedCandidate.__table__
 
 
 @dataclass
@@ -148,7 +150,10 @@ def candidates(runtime: Runtime, request_id: int, limit: int = 5) -> list[dict[s
         row = conn.execute(select(R).where(R.c.id == request_id)).first()
         if row is None:
             return None
-        near = library_near_misses(conn, request_side(row), limit=limit)
+        rejected = {i for (i,) in conn.execute(select(REJECTED.c.library_item_id)
+                                               .where(REJECTED.c.request_id == request_id))}
+        near = library_near_misses(conn, request_side(row), limit=limit + len(rejected))
+        near = [d for d in near if d.item_key not in rejected][:limit]
         titles = {}
         ids = [d.item_key for d in near]
         if ids:
@@ -159,3 +164,50 @@ def candidates(runtime: Runtime, request_id: int, limit: int = 5) -> list[dict[s
         item = titles.get(decision.item_key)
         out.append({"library_item": dict(item._mapping) if item else None, **decision.as_dict()})
     return out
+
+
+class ReviewError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _review_pair(conn: Connection, request_id: int, item_id: int) -> tuple[Any, Any]:
+    row = conn.execute(select(R).where(R.c.id == request_id)).first()
+    if row is None:
+        raise ReviewError(404, "not_found", f"no request {request_id}")
+    item = conn.execute(select(*lifecycle.ITEM_COLUMNS).where(T.c.id == item_id)).first()
+    if item is None:
+        raise ReviewError(404, "not_found", f"no library item {item_id}")
+    return row, item
+
+
+def accept_candidate(runtime: Runtime, request_id: int, item_id: int, by: str | None) -> None:
+    """The admin says this item is the book: link it, mark the request available, reason ``manual``."""
+    now = utcnow()
+    with runtime.engine.begin() as conn:
+        row, item = _review_pair(conn, request_id, item_id)
+        if row.status not in OPEN_STATUSES:
+            raise ReviewError(409, "not_open", f"the request is {row.status}; only open requests can be linked")
+        decision = explain(lifecycle.request_side(row), lifecycle.item_side(item))
+        details = {**decision.as_dict(), "accepted_by": by, "matcher_reason": decision.reason}
+        conn.execute(R.update().where(R.c.id == request_id).values(
+            status="available", library_item_id=item_id, completed_at=now, updated_at=now, error_message=None,
+            search_attempts=0, download_attempts=0, import_attempts=0, match_reason="manual",
+            match_score=decision.score, match_details=details))
+        conn.execute(REJECTED.delete().where(REJECTED.c.request_id == request_id,
+                                             REJECTED.c.library_item_id == item_id))
+    log.info('Match accepted by %s: "%s" -> "%s" (was %r) [manual]', by or "admin", row.title, item.title, row.status)
+
+
+def reject_candidate(runtime: Runtime, request_id: int, item_id: int, by: str | None) -> bool:
+    """The admin says this item is not the book: never propose the pair again. False if it was already."""
+    with runtime.engine.begin() as conn:
+        _review_pair(conn, request_id, item_id)
+        exists = conn.execute(select(REJECTED.c.request_id).where(REJECTED.c.request_id == request_id,
+                                                                  REJECTED.c.library_item_id == item_id)).first()
+        if exists:
+            return False
+        conn.execute(REJECTED.insert().values(request_id=request_id, library_item_id=item_id, rejected_by=by,
+                                              rejected_at=utcnow()))
+    return True

@@ -169,6 +169,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scan_subprocess_min_albums", "int", 5000, "PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS",
             "Sections with at least this many albums are listed by a child process, so parsing runs on a "
             "second core while the mirror is written.", parse=int),
+    Setting("metrics_public", "bool", False, "PLEXBOOKS_METRICS_PUBLIC",
+            "Serve `/metrics` without the API key (for a Prometheus on a trusted network).", parse=_parse_bool),
     Setting("plextv_url", "url", "https://plex.tv", "PLEXBOOKS_PLEXTV_URL",
             "Base URL of plex.tv (sign-in PINs, accounts, resources); the simulator's in tests and the demo.",
             parse=_parse_url),

@@ -36,16 +36,35 @@ def plex_reachability(runtime: Runtime, *, fresh: bool = False) -> dict[str, Any
     except PlexError as exc:
         result = {"reachable": False, "error_class": exc.code, "error": str(exc)}
     result["checked_at"] = time.time()
+    result["since"] = _since(runtime, f"{result['reachable']}|{result.get('error_class')}", result["checked_at"])
     with _cache_lock:
         _cache.clear()
         _cache[cache_key] = (time.monotonic(), result)
     return result
 
 
-def run_dict(run: JobRun | None) -> dict[str, Any] | None:
+def _since(runtime: Runtime, state: str, now: float) -> float:
+    """When Plex's answer last changed (reachable, or why not): kept as ``state|epoch``."""
+    stored = runtime.state("state.plex_state") or ""
+    previous, _, when = stored.rpartition("|")
+    if previous == state and when:
+        try:
+            return float(when)
+        except ValueError:
+            pass
+    runtime.set_state("state.plex_state", f"{state}|{now}")
+    return now
+
+
+def run_dict(run: JobRun | None, runtime: Runtime | None = None) -> dict[str, Any] | None:
+    """A job run as JSON; with ``runtime``, a running one carries its ``progress``."""
     if run is None:
         return None
-    return {"id": run.id, "job": run.job, "trigger": run.trigger, "status": run.status,
+    progress = None
+    if run.status == "running" and runtime is not None:
+        from plugin.jobs import read_progress
+        progress = read_progress(runtime, run.id)
+    return {"id": run.id, "job": run.job, "trigger": run.trigger, "status": run.status, "progress": progress,
             "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
             "duration_s": run.duration_s, "summary": run.summary, "error_class": run.error_class,
             "error": run.error}

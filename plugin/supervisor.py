@@ -133,6 +133,9 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     environ = dict(os.environ if environ is None else environ)
     runtime = Runtime(environ)
     max_restarts = runtime.config().worker_max_restarts
+    # One metrics directory for both children, emptied once here (a restart counts from zero).
+    from plugin import metrics
+    environ[metrics.DIR_ENV] = str(metrics.prepare(runtime.data_dir, clean=True))
     runtime.dispose()
     code = Supervisor(environ, max_restarts=max_restarts).run()
     # Nothing is left to clean up: the children are gone and the engine is disposed. Skipping the

@@ -45,7 +45,7 @@ def _connect(runtime: Runtime) -> tuple[Any, PlexClient, list[str]]:
     return config, client, sections
 
 
-def _full_scan(runtime: Runtime, progress: ingest.Progress | None = None) -> dict[str, Any]:
+def _full_scan(runtime: Runtime) -> dict[str, Any]:
     """Every album of every configured section, then every track detail the mirror lacks.
 
     The listing and its writes share one transaction: a failure on page 80 of 100 leaves
@@ -57,7 +57,7 @@ def _full_scan(runtime: Runtime, progress: ingest.Progress | None = None) -> dic
         return _all_pages(client, sections, config, known)
 
     summary = ingest.apply(runtime, client, ingest.Change(pages=pages, complete=True, sections=sections),
-                           progress=progress, details_limit=config.scan_details_limit or None)
+                           details_limit=config.scan_details_limit or None)
     return _ended(dict(summary, sections=sections))
 
 
@@ -71,7 +71,7 @@ def _all_pages(client: PlexClient, sections: list[str], config: Any, known: dict
             yield from prefetched(client.iter_album_pages(section, page_size=config.scan_page_size))
 
 
-def _recent_poll(runtime: Runtime, progress: ingest.Progress | None = None) -> dict[str, Any]:
+def _recent_poll(runtime: Runtime) -> dict[str, Any]:
     """Albums added since the newest one already mirrored, less an overlap window.
 
     Pages sorted by addedAt (newest first) are read until an album is older than the
@@ -92,8 +92,7 @@ def _recent_poll(runtime: Runtime, progress: ingest.Progress | None = None) -> d
                 if len(recent) < len(page.albums):
                     break          # older than the cutoff: the rest of the listing is too
 
-    summary = ingest.apply(runtime, client, ingest.Change(pages=recent_pages(), sections=sections),
-                           progress=progress)
+    summary = ingest.apply(runtime, client, ingest.Change(pages=recent_pages(), sections=sections))
     return _ended(dict(summary, sections=sections, cutoff=cutoff))
 
 

@@ -53,6 +53,7 @@ class Worker:
         if not self.lock.acquire(self.stop_event.is_set):
             return 0
         log.info("worker: running (pid %s, %s lock)", os.getpid(), self.lock.kind)
+        jobs.allow_runs()
         try:
             for job in JOBS:
                 jobs.mark_interrupted(self.runtime, job)
@@ -76,6 +77,7 @@ class Worker:
 
     def _shutdown(self) -> None:
         log.info("worker: stopping")
+        jobs.request_stop()           # a running scan ends at its next page or batch
         if self.listener:
             self.listener.stop()
         log.debug("worker: listener stopped")

@@ -70,8 +70,14 @@ def runtime(make_runtime, plex) -> Runtime:
 
 @pytest.fixture
 def app(runtime):
+    """The app; every response it gives is checked against its OpenAPI document."""
     from plugin.web import create_app
-    return create_app(runtime, {"TESTING": True})
+    from tests.openapi_check import watch
+    app = create_app(runtime, {"TESTING": True})
+    checker = watch(app)
+    yield app
+    if checker.problems:
+        pytest.fail("responses that do not match the OpenAPI document:\n" + "\n".join(checker.problems[:20]))
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ EXPECTED_ACCESS = {
     "api_auth.me": "user", "api_auth.my_ratings": "user",
     "api_auth.create_pin": "public", "api_auth.claim_pin": "public", "api_auth.forward": "public",
     "api_auth.login": "public", "api_auth.logout": "public",
+    "api_setup.state": "public", "api_setup.first_admin": "public", "covers.cover": "user",
+    "openapi.document": "public",
 }
 IDENTITIES = ("nobody", "user", "admin", "api_key", "forged", "expired")
 

@@ -5,8 +5,11 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from plugin import metrics
 from plugin.inbox import enqueue
 from plugin.web.errors import error_response
+from plugin.web.schemas import WebhookAnswer
+from plugin.web.spec import RawBody, declare
 from webhooks.parse import Ignored, WebhookRejected, payload_from, server_uuid, to_event
 
 log = logging.getLogger(__name__)
@@ -16,10 +19,19 @@ MAX_WEBHOOK_BODY = 512 * 1024   # Plex's thumb part is a small JPEG; the payload
 
 @bp.errorhandler(WebhookRejected)
 def _rejected(exc: WebhookRejected):
+    metrics.record_webhook(exc.code)
     return error_response(exc.status, exc.code, exc.message)
 
 
+_PAYLOAD = {"type": "object", "description": "Plex's webhook payload (event, Server.uuid, Metadata)"}
+
+
 @bp.post("/plex/<secret>")
+@declare("Plex webhooks (the secret in the URL is the credential)", auth="webhook_secret", tags=("webhooks",),
+         body=RawBody({"anyOf": [_PAYLOAD, {"type": "object", "properties": {"payload": {"type": "string"}}}]},
+                      content_types=("application/json", "multipart/form-data"), parse=False),
+         responses={200: WebhookAnswer, 202: WebhookAnswer, 400: None, 401: None, 403: None, 409: None, 411: None,
+                    413: None, 415: None})
 def plex_webhook(secret: str):
     runtime = current_app.extensions["plexbooks"]
     # Plex may post a burst (one event per track): settings a few seconds old are fine here.
@@ -41,6 +53,8 @@ def plex_webhook(secret: str):
         raise WebhookRejected(403, "wrong_server", "the webhook comes from another Plex server")
     event = to_event(payload, set(runtime.config(max_age=5.0).plex_library))
     if isinstance(event, Ignored):
+        metrics.record_webhook("ignored")
         return jsonify({"status": "ignored", "reason": event.reason}), 200
     event_id, coalesced = enqueue(runtime, event)
+    metrics.record_webhook("coalesced" if coalesced else "accepted")
     return jsonify({"status": "accepted", "event_id": event_id, "coalesced": coalesced}), 202

@@ -201,6 +201,24 @@ class PlexClient:
     def track_count(self, section_key: str) -> int:
         return self.track_page(section_key, 0, 0).total_size
 
+    def image(self, path: str, max_bytes: int = 5 * 1024 * 1024) -> tuple[bytes, str]:
+        """A Plex image (an album's ``thumb`` path) as bytes and its content type."""
+        if not path.startswith("/") or "://" in path:
+            raise PlexNotFound("not a Plex image path")
+        what = "an image"
+        headers = dict(self._identity, Accept="image/*", **{"X-Plex-Token": self._token})
+        with translated(what):
+            response = self._session.get(f"{self.url}{path}", headers=headers, timeout=self.timeout, stream=True)
+            try:
+                if response.status_code != 200:
+                    raise status_error(response.status_code, what)
+                data = response.raw.read(max_bytes + 1, decode_content=True)
+                if len(data) > max_bytes:
+                    raise PlexBadResponse("the image is too large")
+                return data, response.headers.get("Content-Type", "image/jpeg").split(";")[0]
+            finally:
+                response.close()
+
     def album(self, rating_key: str) -> AlbumRecord:
         root = self._get(f"/library/metadata/{rating_key}?includeGuids=1", f"album {rating_key}")
         for elem in root:

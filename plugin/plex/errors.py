@@ -23,6 +23,7 @@ from typing import Iterator
 import requests
 from plexapi import exceptions as plex_exc
 
+from plugin import metrics
 from plugin.secrets_store import REDACTOR
 
 
@@ -35,6 +36,7 @@ class PlexError(Exception):
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(REDACTOR.redact(message))
         self.status = status
+        metrics.record_plex_error(self.code)
 
 
 class PlexUnreachable(PlexError):

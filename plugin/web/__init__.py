@@ -26,9 +26,10 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     from plugin.web import errors
     errors.register(app)
 
-    from plugin.web import api_jobs, api_library, api_requests, api_status, health
+    from plugin.web import api_jobs, api_library, api_requests, api_status, health, metrics_view, openapi
     from webhooks import bp as webhooks_bp
-    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, webhooks_bp):
+    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, webhooks_bp,
+                      metrics_view.bp, openapi.bp):
         app.register_blueprint(blueprint)
 
     from plugin.accounts import ensure_env_admin
@@ -37,6 +38,15 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     for blueprint in (api_auth.bp, api_users.bp):
         app.register_blueprint(blueprint)
     api_auth.init_app(app)
+
+    from plugin import setup
+    from plugin.web import api_setup, covers, pages
+    from plugin.web.prefix import PrefixMiddleware
+    for blueprint in (api_setup.bp, covers.bp, pages.bp):
+        app.register_blueprint(blueprint)
+    app.wsgi_app = PrefixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    if not app.config.get("SETUP_ANNOUNCED"):   # serve() announces once, before forking
+        setup.announce(runtime)
     return app
 
 

@@ -27,7 +27,7 @@ def _address() -> str | None:
 
 def _base_url() -> str:
     config = _runtime().config(with_secrets=False)
-    return (config.public_url or request.host_url).rstrip("/")
+    return (config.public_url or request.url_root).rstrip("/")   # url_root carries the path prefix
 
 
 def set_session_cookie(response: Response, cookie: str) -> None:

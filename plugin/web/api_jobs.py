@@ -9,7 +9,9 @@ from plugin.models import JobRun
 from plugin.status import last_run, run_dict
 from plugin.web.auth import require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.validation import listing, page_args
+from plugin.web.schemas import JobRunOut, JobsPage, RunQueued, RunsPage, RunsQuery
+from plugin.web.spec import declare
+from plugin.web.validation import listing
 from plugin.worker import JOBS, worker_state
 
 bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1")
@@ -32,13 +34,15 @@ def job_overview(runtime) -> list[dict]:
             "name": name, "every_s": round(config[setting] * seconds, 3), "interval_setting": setting,
             "running": active is not None and active.status == "running",
             "queued": active is not None and active.status == "queued",
-            "current_run": run_dict(active), "last_run": run_dict(last_run(runtime, name, finished=True)),
+            "current_run": run_dict(active, runtime), "last_run": run_dict(last_run(runtime, name, finished=True)),
             "next_run": (state.get("next_runs") or {}).get(name) if state.get("alive") else None,
         })
     return out
 
 
 @bp.get("/jobs")
+@declare("Each job's schedule, current and last run, next run; the worker's state", responses={200: JobsPage},
+         tags=("jobs",))
 def list_jobs():
     runtime = current_app.extensions["plexbooks"]
     items = job_overview(runtime)
@@ -46,6 +50,7 @@ def list_jobs():
 
 
 @bp.post("/jobs/<name>/run")
+@declare("Queue a run now (the worker runs it)", responses={202: RunQueued, 404: None, 409: None}, tags=("jobs",))
 def run_now(name: str):
     runtime = current_app.extensions["plexbooks"]
     if name not in JOBS:
@@ -58,9 +63,10 @@ def run_now(name: str):
 
 
 @bp.get("/jobs/runs")
-def list_runs():
+@declare("Job runs, newest first", query=RunsQuery, responses={200: RunsPage}, tags=("jobs",))
+def list_runs(query: RunsQuery):
     runtime = current_app.extensions["plexbooks"]
-    limit, offset = page_args(20, 200)
+    limit, offset = query.limit, query.offset
     with runtime.session() as s:
         total = s.query(JobRun).count()
         rows = s.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit).offset(offset)).all()
@@ -68,10 +74,12 @@ def list_runs():
 
 
 @bp.get("/jobs/runs/<int:run_id>")
+@declare("One job run (its summary carries the progress while it runs)", responses={200: JobRunOut, 404: None},
+         tags=("jobs",))
 def get_run(run_id: int):
     runtime = current_app.extensions["plexbooks"]
     with runtime.session() as s:
         run = s.get(JobRun, run_id)
         if run is None:
             raise ApiError(404, "not_found", f"no job run {run_id}")
-        return jsonify(run_dict(run))
+        return jsonify(run_dict(run, runtime))

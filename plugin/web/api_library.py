@@ -9,7 +9,9 @@ from plugin.models import LibraryItem
 from plugin.status import iso
 from plugin.web.auth import allow_users, require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.validation import listing, page_args, str_arg
+from plugin.web.schemas import LibraryItemOut, LibraryPage, LibraryQuery
+from plugin.web.spec import declare
+from plugin.web.validation import listing
 
 bp = Blueprint("api_library", __name__, url_prefix="/api/v1")
 require_api_key(bp)
@@ -29,9 +31,9 @@ def item_dict(item: LibraryItem) -> dict[str, Any]:
 
 @bp.get("/library")
 @allow_users
-def list_library():
-    limit, offset = page_args()
-    q = str_arg("q")
+@declare("The mirror, newest first", query=LibraryQuery, responses={200: LibraryPage}, tags=("library",))
+def list_library(query: LibraryQuery):
+    limit, offset, q = query.limit, query.offset, query.q
     runtime = current_app.extensions["plexbooks"]
     query = select(LibraryItem)
     if q:
@@ -47,6 +49,7 @@ def list_library():
 
 @bp.get("/library/<rating_key>")
 @allow_users
+@declare("One library item", responses={200: LibraryItemOut, 404: None}, tags=("library",))
 def get_item(rating_key: str):
     runtime = current_app.extensions["plexbooks"]
     if len(rating_key) > 64:

@@ -3,79 +3,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 
 from plugin import requests_service as service
-from plugin.asin import normalize_asin
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
 from plugin.status import iso
 from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.validation import json_body, listing, page_args, str_arg
+from plugin.web.schemas import (AvailabilityBody, AvailabilityPage, CandidatesPage, CandidatesQuery, CreateRequest,
+                                 DeleteOut, DeleteQuery, RejectedOut, RequestOut, RequestPage, RequestsQuery,
+                                 UpdateRequest)
+from plugin.web.spec import declare
+from plugin.web.validation import listing
 
 bp = Blueprint("api_requests", __name__, url_prefix="/api/v1")
 require_api_key(bp)
 MAX_ASINS = 1000
-
-# name -> (kind, max length or bound, required)
-CREATE_FIELDS: dict[str, tuple[str, int, bool]] = {
-    "title": ("text", 512, True), "author": ("text", 512, False), "narrator": ("text", 512, False),
-    "asin": ("asin", 10, False), "user": ("text", 128, False), "status": ("status", 32, False),
-}
-UPDATE_FIELDS: dict[str, tuple[str, int, bool]] = {
-    "status": ("status", 32, False), "error_message": ("text", 4000, False),
-    "search_attempts": ("count", 1_000_000, False), "download_attempts": ("count", 1_000_000, False),
-    "import_attempts": ("count", 1_000_000, False),
-}
-
-
-def validate(body: dict[str, Any], spec: dict[str, tuple[str, int, bool]]) -> dict[str, Any]:
-    """Every field checked; all errors reported at once as 422 with per-field messages."""
-    errors: dict[str, str] = {}
-    out: dict[str, Any] = {}
-    for name in body:
-        if name not in spec:
-            errors[name] = "unknown field"
-    for name, (kind, bound, required) in spec.items():
-        if name not in body or body[name] is None:
-            if required:
-                errors[name] = "required"
-            elif name in body:
-                if kind in ("status", "count"):
-                    errors[name] = "cannot be null"
-                else:
-                    out[name] = None
-            continue
-        value = body[name]
-        if kind == "count":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= bound:
-                errors[name] = f"must be a whole number from 0 to {bound}"
-            else:
-                out[name] = value
-            continue
-        if not isinstance(value, str):
-            errors[name] = "must be a string"
-            continue
-        value = value.strip()
-        if kind == "asin":
-            asin = normalize_asin(value)
-            if asin is None:
-                errors[name] = "not an ASIN: B0 and 8 letters or digits, or an ISBN-10"
-            out[name] = asin
-        elif kind == "status":
-            if value not in STATUSES:
-                errors[name] = f"unknown status; one of {', '.join(STATUSES)}"
-            out[name] = value
-        elif required and not value:
-            errors[name] = "must not be empty"
-        elif len(value) > bound:
-            errors[name] = f"at most {bound} characters"
-        else:
-            out[name] = value or None
-    if errors:
-        raise ApiError(422, "invalid_fields", "some fields are not valid", errors)
-    return out
 
 
 def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
@@ -109,9 +53,13 @@ def _load(runtime, request_id: int, owner: str | None = None) -> dict[str, Any]:
 
 @bp.post("/requests")
 @allow_users
-def create_request():
+@declare("Create a request", body=CreateRequest, tags=("requests",),
+         responses={201: RequestOut, 409: None, 422: None},
+         description="409 with `reason` `already_available`, `duplicate_request` or `being_processed`, "
+                     "and the conflicting record in `conflict`.")
+def create_request(body: CreateRequest):
     runtime = current_app.extensions["plexbooks"]
-    fields = validate(json_body(), CREATE_FIELDS)
+    fields = body.model_dump()
     caller = current_principal()
     if caller.via == "session":
         # a signed-in person asks for themselves; only an admin may set another status
@@ -141,28 +89,27 @@ def _conflict_record(runtime, conflict: service.Conflict) -> dict[str, Any] | No
 
 @bp.get("/requests")
 @allow_users
-def list_requests():
+@declare("List requests", query=RequestsQuery, responses={200: RequestPage}, tags=("requests",))
+def list_requests(query: RequestsQuery):
     runtime = current_app.extensions["plexbooks"]
-    limit, offset = page_args()
-    statuses = str_arg("status")
-    user = str_arg("user", max_length=128)
+    limit, offset, statuses, user = query.limit, query.offset, query.status, query.user
     own = _own_user()
     if own is not None:
         if user not in (None, own):
             raise ApiError(403, "forbidden", "users list only their own requests", {"user": "must be you"})
         user = own
-    query = select(AudiobookRequest)
+    rows_query = select(AudiobookRequest)
     if statuses:
         wanted = [s.strip() for s in statuses.split(",") if s.strip()]
         unknown = [s for s in wanted if s not in STATUSES]
         if unknown:
             raise ApiError(400, "invalid_parameter", "unknown status", {"status": f"unknown: {', '.join(unknown)}"})
-        query = query.where(AudiobookRequest.status.in_(wanted))
+        rows_query = rows_query.where(AudiobookRequest.status.in_(wanted))
     if user:
-        query = query.where(AudiobookRequest.user == user)
+        rows_query = rows_query.where(AudiobookRequest.user == user)
     with runtime.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery()))
-        rows = s.scalars(query.order_by(AudiobookRequest.id.desc()).limit(limit).offset(offset)).all()
+        total = s.scalar(select(func.count()).select_from(rows_query.subquery()))
+        rows = s.scalars(rows_query.order_by(AudiobookRequest.id.desc()).limit(limit).offset(offset)).all()
         item_ids = {r.library_item_id for r in rows if r.library_item_id}
         items = {i.id: i for i in s.scalars(select(LibraryItem).where(LibraryItem.id.in_(item_ids)))} \
             if item_ids else {}
@@ -171,16 +118,24 @@ def list_requests():
 
 @bp.get("/requests/<int:request_id>")
 @allow_users
+@declare("One request with its library item and how it matched", responses={200: RequestOut, 404: None},
+         tags=("requests",))
 def get_request(request_id: int):
     return jsonify(_load(current_app.extensions["plexbooks"], request_id, _own_user()))
 
 
 @bp.patch("/requests/<int:request_id>")
 @allow_users
-def update_request(request_id: int):
+@declare("Change pipeline fields; a request moved to an open status is matched at once", body=UpdateRequest,
+         responses={200: RequestOut, 404: None, 422: None}, tags=("requests",))
+def update_request(request_id: int, body: UpdateRequest):
     """Pipeline changes (admin); a user may only cancel their own request."""
     runtime = current_app.extensions["plexbooks"]
-    changes = validate(json_body(), UPDATE_FIELDS)
+    changes = body.model_dump(exclude_unset=True)
+    nulls = {k: "cannot be null" for k, v in changes.items()
+             if v is None and k in ("status", "search_attempts", "download_attempts", "import_attempts")}
+    if nulls:
+        raise ApiError(422, "invalid_fields", "some fields are not valid", nulls)
     if not changes:
         raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
     own = _own_user()
@@ -195,12 +150,11 @@ def update_request(request_id: int):
 
 
 @bp.delete("/requests/<int:request_id>")
-def delete_request(request_id: int):
+@declare("Delete a request; optionally the Plex item too", query=DeleteQuery, responses={200: DeleteOut, 404: None},
+         tags=("requests",))
+def delete_request(request_id: int, query: DeleteQuery):
     runtime = current_app.extensions["plexbooks"]
-    flag = request.args.get("delete_from_plex", "false").lower()
-    if flag not in ("true", "false", "1", "0"):
-        raise ApiError(400, "invalid_parameter", "delete_from_plex must be true or false",
-                       {"delete_from_plex": "true or false"})
+    flag = query.delete_from_plex
     plex = service.delete(runtime, request_id, delete_from_plex=flag in ("true", "1"))
     if plex is None:
         raise ApiError(404, "not_found", f"no request {request_id}")
@@ -208,34 +162,49 @@ def delete_request(request_id: int):
 
 
 @bp.get("/requests/<int:request_id>/candidates")
-def request_candidates(request_id: int):
+@declare("The best library candidates with their explanations, near misses included", query=CandidatesQuery,
+         responses={200: CandidatesPage, 404: None}, tags=("requests",))
+def request_candidates(request_id: int, query: CandidatesQuery):
     runtime = current_app.extensions["plexbooks"]
-    limit, _ = page_args(5, 50)
+    limit = query.limit
     found = service.candidates(runtime, request_id, limit)
     if found is None:
         raise ApiError(404, "not_found", f"no request {request_id}")
     return jsonify(listing(found, len(found), limit, 0))
 
 
+@bp.post("/requests/<int:request_id>/candidates/<int:item_id>/accept")
+@declare("Near-miss review: link this library item; the request turns available with reason `manual`",
+         responses={200: RequestOut, 404: None, 409: None}, tags=("requests",))
+def accept_candidate(request_id: int, item_id: int):
+    runtime = current_app.extensions["plexbooks"]
+    try:
+        service.accept_candidate(runtime, request_id, item_id, current_principal().username)
+    except service.ReviewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify(_load(runtime, request_id))
+
+
+@bp.post("/requests/<int:request_id>/candidates/<int:item_id>/reject")
+@declare("Near-miss review: this item is not the book; the pair is never proposed again",
+         responses={200: RejectedOut, 404: None}, tags=("requests",))
+def reject_candidate(request_id: int, item_id: int):
+    runtime = current_app.extensions["plexbooks"]
+    try:
+        new = service.reject_candidate(runtime, request_id, item_id, current_principal().username)
+    except service.ReviewError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    return jsonify({"rejected": True, "request_id": request_id, "library_item_id": item_id, "new": new})
+
+
 @bp.post("/availability")
 @allow_users
-def availability():
+@declare("Is each ASIN in the library? ASIN-only and exact", body=AvailabilityBody,
+         responses={200: AvailabilityPage, 422: None}, tags=("requests",))
+def availability(body: AvailabilityBody):
     """Is each ASIN in the library? ASIN-only and exact: no fuzzy guess ever says yes."""
     runtime = current_app.extensions["plexbooks"]
-    body = json_body()
-    unknown = {k: "unknown field" for k in body if k != "asins"}
-    asins = body.get("asins")
-    if unknown:
-        raise ApiError(422, "invalid_fields", "some fields are not valid", unknown)
-    if not isinstance(asins, list):
-        raise ApiError(422, "invalid_fields", "asins must be a list", {"asins": "must be a list of ASINs"})
-    if len(asins) > MAX_ASINS:
-        raise ApiError(422, "invalid_fields", f"at most {MAX_ASINS} ASINs per call",
-                       {"asins": f"at most {MAX_ASINS}"})
-    errors = {f"asins[{i}]": "not an ASIN" for i, a in enumerate(asins) if normalize_asin(a) is None}
-    if errors:
-        raise ApiError(422, "invalid_fields", "some ASINs are not valid", dict(list(errors.items())[:50]))
-    wanted = list(dict.fromkeys(normalize_asin(a) for a in asins))
+    wanted = list(dict.fromkeys(body.asins))
     found: dict[str, LibraryItem] = {}
     with runtime.session() as s:
         for start in range(0, len(wanted), 500):

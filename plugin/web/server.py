@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 from gunicorn.app.base import BaseApplication
 
@@ -22,7 +24,16 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from plugin.web import create_app
-        return create_app(Runtime(self.runtime.environ))
+        return create_app(Runtime(self.runtime.environ), {"SETUP_ANNOUNCED": True})
+
+
+def _worker_exit(_server: object, _worker: object) -> None:
+    """A web worker that is done leaves at once: tearing down the interpreter's modules one
+    by one takes seconds on a busy host, and a container stop has five in all."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def serve(runtime: Runtime) -> int:
@@ -32,12 +43,15 @@ def serve(runtime: Runtime) -> int:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
     from plugin.accounts import ensure_env_admin
     ensure_env_admin(runtime)              # before forking too: the workers then find it in place
+    from plugin import setup
+    setup.announce(runtime)                # the first-run setup code, in the log once
     runtime.dispose()
     options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers, "timeout": 60,
                "accesslog": None, "loglevel": config.log_level.lower(),
                # no control socket: it would be written under $HOME (the data volume in the container)
                # and its shutdown holds a stop up by seconds
-               "control_socket_disable": True}
+               "control_socket_disable": True, "worker_exit": _worker_exit}
     log.info("plexbooks web listening on http://%s:%s", config.host, config.port)
     _Gunicorn(options, runtime).run()
+    _worker_exit(None, None)     # the arbiter is done too; nothing is left to clean up
     return 0

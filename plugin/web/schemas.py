@@ -1,0 +1,308 @@
+"""The shapes of the API: request bodies and query parameters (validated with these models)
+and responses (documented with them, and checked against real responses by the tests)."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from typing_extensions import Annotated
+
+from plugin.asin import normalize_asin
+from plugin.models import STATUSES
+from plugin.web.spec import Body, Query, SafeText
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def _asin(value: str) -> str:
+    asin = normalize_asin(value.strip())
+    if asin is None:
+        raise ValueError("not an ASIN: B0 and 8 letters or digits, or an ISBN-10")
+    return asin
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def Text(max_length: int) -> Any:
+    """Text up to ``max_length`` characters, stripped; no NUL characters or lone surrogates."""
+    return Annotated[SafeText, Field(max_length=max_length), AfterValidator(_strip)]
+
+
+def _empty_to_none(value: Optional[str]) -> Optional[str]:
+    return value or None
+
+
+Asin = Annotated[SafeText, Field(max_length=16, description="B0 and 8 letters or digits, or an ISBN-10"),
+                 AfterValidator(_asin)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+
+
+class CreateRequest(Body):
+    title: Annotated[Text(512), AfterValidator(_non_empty)]
+    author: Annotated[Optional[Text(512)], AfterValidator(_empty_to_none)] = None
+    narrator: Annotated[Optional[Text(512)], AfterValidator(_empty_to_none)] = None
+    asin: Optional[Asin] = None
+    user: Annotated[Optional[Text(128)], AfterValidator(_empty_to_none)] = None
+    status: Status = "pending"
+
+
+class UpdateRequest(Body):
+    status: Optional[Status] = None
+    error_message: Annotated[Optional[Text(4000)], AfterValidator(_empty_to_none)] = None
+    search_attempts: Optional[Count] = None
+    download_attempts: Optional[Count] = None
+    import_attempts: Optional[Count] = None
+
+
+class AvailabilityBody(Body):
+    asins: Annotated[list[Asin], Field(max_length=1000)]
+
+
+class NearMissDecision(Body):
+    library_item_id: StrictInt = Field(description="The candidate's library item id (from the candidates list).")
+
+
+def _page_fields(default: int, maximum: int) -> dict[str, Any]:
+    return {"limit": Field(default, ge=1, le=maximum), "offset": Field(0, ge=0)}
+
+
+class LibraryQuery(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+    q: Optional[Annotated[SafeText, Field(max_length=200), AfterValidator(_strip)]] = Field(
+        None, description="Searches title, author, narrator; an ASIN exactly.")
+
+
+class RequestsQuery(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+    status: Optional[Annotated[SafeText, Field(max_length=200)]] = Field(
+        None, description="One status or several, comma-separated.")
+    user: Optional[Annotated[SafeText, Field(max_length=128), AfterValidator(_strip)]] = None
+
+
+class RunsQuery(Query):
+    limit: int = Field(20, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class CandidatesQuery(Query):
+    limit: int = Field(5, ge=1, le=50)
+
+
+class DeleteQuery(Query):
+    delete_from_plex: Annotated[Literal["true", "false", "1", "0"],
+                                BeforeValidator(lambda v: v.lower() if isinstance(v, str) else v)] = "false"
+
+
+# -- responses ------------------------------------------------------------------------------
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(Out):
+    code: str
+    message: str
+    fields: Optional[dict[str, str]] = None
+
+
+class ErrorBody(BaseModel):
+    """Every error: ``{"error": {"code", "message", "fields"}}`` (409s add ``reason`` and ``conflict``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: ErrorDetail
+
+
+class Health(Out):
+    status: Literal["ok", "unhealthy"]
+    database: Optional[str] = None
+
+
+class LibraryItemOut(Out):
+    id: int
+    rating_key: str
+    guid: str
+    section_key: Optional[str] = None
+    title: str
+    author: Optional[str] = None
+    narrator: Optional[str] = None
+    asin: Optional[str] = None
+    asin_source: Optional[str] = None
+    external_guids: list[str] = []
+    year: Optional[int] = None
+    duration_ms: Optional[int] = None
+    file_paths: list[str] = []
+    summary: Optional[str] = None
+    thumb: Optional[str] = None
+    cover_url: Optional[str] = None
+    user_rating: Optional[float] = None
+    added_at: Optional[int] = None
+    updated_at: Optional[int] = None
+    first_seen_at: Optional[str] = None
+    last_seen_at: Optional[str] = None
+
+
+class Page(Out):
+    total: int
+    limit: int
+    offset: int
+
+
+class LibraryPage(Page):
+    items: list[LibraryItemOut]
+
+
+class LinkedItem(Out):
+    id: int
+    rating_key: str
+    guid: str
+    title: str
+    author: Optional[str] = None
+
+
+class MatchOut(Out):
+    reason: str
+    score: Optional[float] = None
+    details: Optional[dict[str, Any]] = None
+
+
+class RequestOut(Out):
+    id: int
+    user: Optional[str] = None
+    title: str
+    author: Optional[str] = None
+    narrator: Optional[str] = None
+    asin: Optional[str] = None
+    status: Status
+    error_message: Optional[str] = None
+    search_attempts: int
+    download_attempts: int
+    import_attempts: int
+    library_item: Optional[LinkedItem] = None
+    match: Optional[MatchOut] = None
+    created_at: Optional[str] = None
+    updated_at: Optional[str] = None
+    completed_at: Optional[str] = None
+
+
+class RequestPage(Page):
+    items: list[RequestOut]
+
+
+class DeleteOut(Out):
+    deleted: bool
+    id: int
+    plex: dict[str, Any]
+
+
+class RejectedOut(Out):
+    rejected: bool
+    request_id: int
+    library_item_id: int
+    new: bool
+
+
+class CandidateOut(Out):
+    library_item: Optional[dict[str, Any]] = None
+    match: bool
+    reason: str
+    score: float
+
+
+class CandidatesPage(Page):
+    items: list[CandidateOut]
+
+
+class AvailabilityItem(Out):
+    asin: str
+    available: bool
+    rating_key: Optional[str] = None
+    guid: Optional[str] = None
+    title: Optional[str] = None
+
+
+class AvailabilityPage(Page):
+    items: list[AvailabilityItem]
+
+
+class JobRunOut(Out):
+    id: int
+    job: str
+    trigger: str
+    status: str
+    progress: Optional[dict[str, Any]] = None
+    started_at: Optional[str] = None
+    finished_at: Optional[str] = None
+    duration_s: Optional[float] = None
+    summary: Optional[dict[str, Any]] = None
+    error_class: Optional[str] = None
+    error: Optional[str] = None
+
+
+class RunsPage(Page):
+    items: list[JobRunOut]
+
+
+class JobOut(Out):
+    name: str
+    every_s: float
+    interval_setting: str
+    running: bool
+    queued: bool
+    current_run: Optional[JobRunOut] = None
+    last_run: Optional[JobRunOut] = None
+    next_run: Optional[Any] = None
+
+
+class JobsPage(Page):
+    items: list[JobOut]
+    worker: Optional[dict[str, Any]] = None
+
+
+class RunQueued(Out):
+    status: Literal["queued"]
+    job: str
+    run_id: int
+
+
+class StatusOut(Out):
+    plex: dict[str, Any]
+    webhook: dict[str, Any]
+    inbox: dict[str, Any]
+    websocket: dict[str, Any]
+    worker: dict[str, Any]
+    configured: dict[str, Any]
+    library_configured: bool
+    machine_identifier: Optional[str] = None
+    last_scan: Optional[JobRunOut] = None
+    last_recent_poll: Optional[JobRunOut] = None
+    counts: dict[str, Any]
+
+
+class SettingOut(Out):
+    value: Any = None
+    source: Literal["default", "database", "env"]
+    env: str
+    secret: bool
+
+
+class ConfigOut(Out):
+    settings: dict[str, SettingOut]
+    client_identifier: Optional[str] = None
+    machine_identifier: Optional[str] = None
+    webhook_url: Optional[str] = None
+
+
+class WebhookAnswer(Out):
+    status: Literal["accepted", "ignored"]
+    event_id: Optional[int] = None
+    coalesced: Optional[bool] = None
+    reason: Optional[str] = None
