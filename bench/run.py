@@ -13,7 +13,7 @@ import time
 
 from bench.common import median
 
-SUITES = ["bench_scan", "bench_match", "bench_webhooks"]
+SUITES = ["bench_scan", "bench_match", "bench_ingest", "bench_webhooks"]
 
 
 def main() -> int:

@@ -72,7 +72,9 @@ def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int
     best: dict[int, Decision] = {}
     if not requests or not items:
         return best
-    if len(items) <= PER_ITEM_LIMIT:
+    # One item against the kept requests' index costs about what one request costs against an
+    # items' index; so the smaller side is looked up in the other's index.
+    if len(items) <= max(PER_ITEM_LIMIT, len(requests)):
         index = REQUEST_INDEX.get(requests)
         for item in items:
             for decision in index.matches_for_item(item):
