@@ -257,6 +257,11 @@ def test_scan_and_webhook_turn_requests_available_and_data_survives_a_new_contai
     wait_for(lambda: _request_status(session, hooked["id"]) == "available", 30, 0.2, "available by the webhook")
     assert _get(session, "/api/v1/status")["webhook"]["last_received_at"]
 
+    # a command run through the entrypoint sees the same settings, as the same user
+    status = json.loads(first.exec("python", "-m", "plugin.container", "plexbooks", "status", "--json"))
+    assert status["configured"]["plex_token"] is True and status["counts"]["requests_by_status"] == {"available": 2}
+    assert not [p for p in config.rglob("*") if p.stat().st_uid != 1000]
+
     # docker stop: quick, exit 0, a clean log
     stopped_in = first.stop()
     _report("stop (SIGTERM to exit)", stopped_in)
