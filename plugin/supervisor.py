@@ -111,7 +111,7 @@ class Supervisor:
             now = time.monotonic()
             web = self.children["serve"].poll()
             if web is not None:
-                if self.stopping:
+                if self.stopping:          # the signal came while the web server was stopping for it
                     break
                 log.error("run: the web server exited (code %s); stopping", web)
                 return 1

@@ -99,11 +99,15 @@ class Container:
     def exec(self, *command: str) -> str:
         return _engine(self.engine, "exec", self.name, *command).stdout
 
+    def health(self) -> str:
+        """The health the engine records ("starting", "healthy", "unhealthy")."""
+        state = self.state()
+        return (state.get("Health") or state.get("Healthcheck") or {}).get("Status", "")
+
     def healthy(self) -> bool:
         if self.engine == "podman":
             _engine(self.engine, "healthcheck", "run", self.name, check=False, timeout=30)
-        health = self.state().get("Health") or self.state().get("Healthcheck") or {}
-        return health.get("Status") == "healthy"
+        return self.health() == "healthy"
 
     def wait_healthy(self, timeout: float = 90) -> float:
         started = time.monotonic()
@@ -209,7 +213,7 @@ def test_healthy_as_the_puid_given_with_tz_and_a_published_port(containers, tmp_
                                  env={"PUID": "1234", "PGID": "2345", "TZ": "Europe/Berlin",
                                       "PLEXBOOKS_API_KEY": API_KEY})
     _report("time to healthy (default bridge network, fresh /config)", container.wait_healthy())
-    assert container.state()["Health" if "Health" in container.state() else "Healthcheck"]["Status"] == "healthy"
+    assert container.health() == "healthy"
     assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
 
     # every process but tini (PID 1) runs as 1234:2345
