@@ -10,6 +10,7 @@ image's HEALTHCHECK here, and the state it records is what `podman inspect` then
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -27,7 +28,9 @@ from tests.conftest import AUDIOBOOKS
 from tests.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-IMAGE = os.environ.get("PLEXBOOKS_TEST_IMAGE", "localhost/plexbooks:test")
+# a tag per checkout: two worktrees testing at once do not build over each other's image
+IMAGE = os.environ.get("PLEXBOOKS_TEST_IMAGE") or (
+    "localhost/plexbooks:test-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8])
 API_KEY = "container-api-key-" + uuid.uuid4().hex
 WEBHOOK_SECRET = "container-webhook-" + uuid.uuid4().hex
 PLEX_TOKEN = "container-plex-token-" + uuid.uuid4().hex
@@ -65,7 +68,8 @@ def image(engine) -> str:
                            timeout=1200, cwd=ROOT)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     _report("image build (cached layers where unchanged)", time.monotonic() - started)
-    return IMAGE
+    # by id: whatever is tagged later, this session runs the image it built
+    return _engine(engine, "image", "inspect", "--format={{.Id}}", IMAGE).stdout.strip()
 
 
 def _engine(engine: str, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
