@@ -13,7 +13,13 @@ RUN if ! command -v tini >/dev/null || ! python3 -c "import venv, ensurepip" 2>/
         && rm -rf /var/lib/apt/lists/*; \
     fi
 
-# -- build: every wheel, then a virtualenv installed from them alone ---------------------------
+# -- the dependency list alone, so that its layers are reused until it changes -------------------
+FROM base AS requirements
+COPY pyproject.toml /src/
+RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /requirements.txt
+
+# -- build: every wheel, and a virtualenv of the dependencies installed from them alone -------------
 FROM base AS build
 # The package index, when the build host uses another one (build arguments of this stage only:
 # they never reach the runtime image or its history).
@@ -22,19 +28,21 @@ ARG PIP_EXTRA_INDEX_URL
 ARG PIP_TRUSTED_HOST
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_DEFAULT_TIMEOUT=120
 WORKDIR /src
-RUN python3 -m venv /opt/plexbooks
-# dependencies first, in their own layer: a code change does not download them again
-COPY pyproject.toml ./
-RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > requirements.txt \
-    && /opt/plexbooks/bin/pip wheel --wheel-dir /wheels -r requirements.txt
-COPY README.md ./
+# dependencies first, in their own layers: a change of code, version or test extras downloads nothing
+COPY --from=requirements /requirements.txt ./
+RUN python3 -m venv /opt/build \
+    && /opt/build/bin/pip install "setuptools>=68" wheel \
+    && /opt/build/bin/pip wheel --wheel-dir /wheels -r requirements.txt \
+    && python3 -m venv --without-pip /opt/plexbooks \
+    && /opt/build/bin/pip --python /opt/plexbooks/bin/python install --no-index --find-links /wheels \
+        -r requirements.txt
+# then plexbooks itself, into a tree of its own files only: the runtime copies it over the venv
+COPY pyproject.toml README.md ./
 COPY plugin ./plugin
 COPY webhooks ./webhooks
-RUN /opt/plexbooks/bin/pip wheel --no-deps --wheel-dir /wheels . \
-    && /opt/plexbooks/bin/pip install --no-index --find-links /wheels plexbooks \
-    && /opt/plexbooks/bin/pip uninstall --yes pip setuptools \
-    && /opt/plexbooks/bin/plexbooks --version
+RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation --wheel-dir /dist . \
+    && /opt/build/bin/pip --python /opt/plexbooks/bin/python install --no-deps --no-index --no-warn-script-location --root /app /dist/*.whl \
+    && head -n 1 /app/opt/plexbooks/bin/plexbooks | grep -qx '#!/opt/plexbooks/bin/python'
 
 # -- runtime --------------------------------------------------------------------------------------
 FROM base AS runtime
@@ -43,6 +51,7 @@ RUN groupadd --gid 1000 plexbooks \
         --shell /usr/sbin/nologin plexbooks \
     && mkdir -p /config && chown 1000:1000 /config
 COPY --from=build /opt/plexbooks /opt/plexbooks
+COPY --from=build /app/ /
 ENV PATH=/opt/plexbooks/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -136,9 +136,13 @@ def drop_privileges(environ: MutableMapping[str, str]) -> tuple[int, int]:
         return os.getuid(), os.getgid()
     uid, gid = _id(environ, "PUID"), _id(environ, "PGID")
     data_dir.mkdir(parents=True, exist_ok=True)
-    changed = own_tree(data_dir, uid, gid)
-    if changed:
-        _say(f"gave {changed} entries of {data_dir} to {uid}:{gid}")
+    try:
+        changed = own_tree(data_dir, uid, gid)
+    except OSError as exc:   # e.g. NFS with root squashed: go on, and say why writes may fail
+        _say(f"cannot give {data_dir} to {uid}:{gid} ({exc.strerror}); it must be writable by that user")
+    else:
+        if changed:
+            _say(f"gave {changed} entries of {data_dir} to {uid}:{gid}")
     if uid == 0:
         _say("PUID=0: running as root (not recommended)")
         return 0, gid

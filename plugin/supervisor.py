@@ -48,7 +48,7 @@ class Supervisor:
 
     # -- children ----------------------------------------------------------------------------
     def _start(self, name: str) -> None:
-        self.children[name] = subprocess.Popen([sys.executable, "-m", "plugin", name], env=self.environ)
+        self.children[name] = subprocess.Popen([sys.executable, "-m", "plugin.supervisor", name], env=self.environ)
         log.info("run: started the %s (pid %s)", "web server" if name == "serve" else "worker",
                  self.children[name].pid)
 
@@ -111,7 +111,7 @@ class Supervisor:
             now = time.monotonic()
             web = self.children["serve"].poll()
             if web is not None:
-                if self.stopping:
+                if self.stopping:          # the signal came while the web server was stopping for it
                     break
                 log.error("run: the web server exited (code %s); stopping", web)
                 return 1
@@ -127,6 +127,28 @@ class Supervisor:
         return 0
 
 
+def _exit_now(code: int) -> NoReturn:
+    """Flush and end the process without the interpreter's teardown of some 800 modules.
+
+    Only for a process whose work is done and whose resources are released: on a busy 2-core host
+    that teardown takes a second or more per process, which a stop would otherwise wait for.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def child(command: str) -> NoReturn:
+    """A supervised child: ``plexbooks serve`` or ``plexbooks worker``, then a quick exit."""
+    from plugin.cli import main
+    try:
+        code = main([command])
+    except SystemExit as exc:                   # gunicorn's master ends with sys.exit()
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    _exit_now(code)
+
+
 def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     """Bring the schema up to date once, then supervise web and worker."""
     from plugin.runtime import Runtime
@@ -137,10 +159,8 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     from plugin import metrics
     environ[metrics.DIR_ENV] = str(metrics.prepare(runtime.data_dir, clean=True))
     runtime.dispose()
-    code = Supervisor(environ, max_restarts=max_restarts).run()
-    # Nothing is left to clean up: the children are gone and the engine is disposed. Skipping the
-    # interpreter's teardown of some 800 modules takes a second or two off a stop on a busy host.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    _exit_now(Supervisor(environ, max_restarts=max_restarts).run())   # the children are gone, the engine disposed
+
+
+if __name__ == "__main__":
+    child(sys.argv[1])

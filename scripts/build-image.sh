@@ -16,10 +16,11 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' pyproject.toml | head -n 1)"
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 args=(--build-arg "BUILD_FROM=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
 
+pip_config="$(python3 -m pip config list 2>/dev/null || true)"   # one call: each costs a second or more
 pip_setting() {  # $1 = environment variable, $2 = pip config key
   local value="${!1:-}"
-  if [ -z "$value" ] && command -v python3 >/dev/null 2>&1; then
-    value="$(python3 -m pip config get "global.$2" 2>/dev/null || true)"
+  if [ -z "$value" ]; then
+    value="$(printf '%s\n' "$pip_config" | sed -n "s/^[a-z:]*\.$2='\(.*\)'\$/\1/p" | head -n 1)"
   fi
   local kept=() entry
   for entry in $value; do

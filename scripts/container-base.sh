@@ -11,7 +11,10 @@ engine="${1:?usage: container-base.sh ENGINE [TAG]}"
 tag="${2:-localhost/plexbooks-base:bookworm}"
 say() { echo "container-base: $*" >&2; }
 
-if "$engine" image inspect "$tag" >/dev/null 2>&1; then
+# The recipe's own hash is part of a second tag, so a change of this script makes a new base.
+recipe="$(sha256sum "$0" | cut -c1-12)"
+if "$engine" image inspect "$tag-$recipe" >/dev/null 2>&1; then
+  "$engine" tag "$tag-$recipe" "$tag"
   exit 0
 fi
 if ! command -v mmdebstrap >/dev/null 2>&1; then
@@ -29,12 +32,19 @@ mkdir -p "$work/ca"
 cp /usr/local/share/ca-certificates/*.crt "$work/ca/" 2>/dev/null || true
 started=$(date +%s)
 say "making $tag with mmdebstrap (about a minute)..."
+# merged /usr by mmdebstrap's hook, not by the usrmerge package (which brings 46 MB of perl);
+# no manuals, translations or docs but the copyright files
 mmdebstrap --quiet --variant=minbase --format=tar \
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
   --include=python3,python3-venv,ca-certificates,tini \
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --customize-hook="cp $work/ca/. \"\$1/usr/local/share/ca-certificates/\" -r" \
   --customize-hook='chroot "$1" update-ca-certificates >/dev/null' \
-  --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/usr/share/doc/* "$1"/usr/share/man/*' \
+  --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
   bookworm "$work/base.tar"
 "$engine" import --change 'CMD ["/bin/bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  "$work/base.tar" "$tag" >/dev/null
+  "$work/base.tar" "$tag-$recipe" >/dev/null
+"$engine" tag "$tag-$recipe" "$tag"
 say "made $tag in $(( $(date +%s) - started )) s"

@@ -10,6 +10,7 @@ image's HEALTHCHECK here, and the state it records is what `podman inspect` then
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -27,7 +28,9 @@ from tests.conftest import AUDIOBOOKS
 from tests.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-IMAGE = os.environ.get("PLEXBOOKS_TEST_IMAGE", "localhost/plexbooks:test")
+# a tag per checkout: two worktrees testing at once do not build over each other's image
+IMAGE = os.environ.get("PLEXBOOKS_TEST_IMAGE") or (
+    "localhost/plexbooks:test-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:8])
 API_KEY = "container-api-key-" + uuid.uuid4().hex
 WEBHOOK_SECRET = "container-webhook-" + uuid.uuid4().hex
 PLEX_TOKEN = "container-plex-token-" + uuid.uuid4().hex
@@ -65,7 +68,8 @@ def image(engine) -> str:
                            timeout=1200, cwd=ROOT)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     _report("image build (cached layers where unchanged)", time.monotonic() - started)
-    return IMAGE
+    # by id: whatever is tagged later, this session runs the image it built
+    return _engine(engine, "image", "inspect", "--format={{.Id}}", IMAGE).stdout.strip()
 
 
 def _engine(engine: str, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -99,11 +103,15 @@ class Container:
     def exec(self, *command: str) -> str:
         return _engine(self.engine, "exec", self.name, *command).stdout
 
+    def health(self) -> str:
+        """The health the engine records ("starting", "healthy", "unhealthy")."""
+        state = self.state()
+        return (state.get("Health") or state.get("Healthcheck") or {}).get("Status", "")
+
     def healthy(self) -> bool:
         if self.engine == "podman":
             _engine(self.engine, "healthcheck", "run", self.name, check=False, timeout=30)
-        health = self.state().get("Health") or self.state().get("Healthcheck") or {}
-        return health.get("Status") == "healthy"
+        return self.health() == "healthy"
 
     def wait_healthy(self, timeout: float = 90) -> float:
         started = time.monotonic()
@@ -209,7 +217,7 @@ def test_healthy_as_the_puid_given_with_tz_and_a_published_port(containers, tmp_
                                  env={"PUID": "1234", "PGID": "2345", "TZ": "Europe/Berlin",
                                       "PLEXBOOKS_API_KEY": API_KEY})
     _report("time to healthy (default bridge network, fresh /config)", container.wait_healthy())
-    assert container.state()["Health" if "Health" in container.state() else "Healthcheck"]["Status"] == "healthy"
+    assert container.health() == "healthy"
     assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
 
     # every process but tini (PID 1) runs as 1234:2345
@@ -256,6 +264,11 @@ def test_scan_and_webhook_turn_requests_available_and_data_survives_a_new_contai
     plex.add_album("The Lathe of Heaven (Unabridged)", "Ursula K. Le Guin")
     wait_for(lambda: _request_status(session, hooked["id"]) == "available", 30, 0.2, "available by the webhook")
     assert _get(session, "/api/v1/status")["webhook"]["last_received_at"]
+
+    # a command run through the entrypoint sees the same settings, as the same user
+    status = json.loads(first.exec("python", "-m", "plugin.container", "plexbooks", "status", "--json"))
+    assert status["configured"]["plex_token"] is True and status["counts"]["requests_by_status"] == {"available": 2}
+    assert not [p for p in config.rglob("*") if p.stat().st_uid != 1000]
 
     # docker stop: quick, exit 0, a clean log
     stopped_in = first.stop()

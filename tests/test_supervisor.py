@@ -111,3 +111,21 @@ def test_run_stops_in_under_5_s_with_a_clean_log(tmp_path, plex, procs):
     assert "run: SIGTERM received, stopping" in log and log.rstrip().endswith("run: stopped")
     assert "Traceback" not in log and "killing it" not in log
     runtime.dispose()
+
+
+def test_a_dead_web_server_stops_the_worker_and_exits_1(tmp_path, plex, procs):
+    port = free_port()
+    env = environment(tmp_path / "data", plex, PLEXBOOKS_PORT=str(port), PLEXBOOKS_WEB_WORKERS="1",
+                      PLEXBOOKS_WEBSOCKET_ENABLED="false")
+    runtime = Runtime(env)
+    proc = Proc(["run"], env, tmp_path / "run.log")
+    procs.append(proc)
+    wait_http(f"http://127.0.0.1:{port}/healthz", 60)
+    worker = wait_for(lambda: _alive_worker_pid(runtime), 30, what="worker")
+    web = int(proc.log().split("started the web server (pid ")[1].split(")")[0])
+    os.kill(web, signal.SIGKILL)
+    assert proc.popen.wait(15) == 1
+    assert "the web server exited (code -9); stopping" in proc.log()
+    wait_for(lambda: not os.path.exists(f"/proc/{worker}") or open(f"/proc/{worker}/stat").read().split()[2] == "Z",
+             10, what="the worker stopped too")
+    runtime.dispose()

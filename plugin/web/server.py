@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from gunicorn.app.base import BaseApplication
 
@@ -27,13 +26,13 @@ class _Gunicorn(BaseApplication):
         return create_app(Runtime(self.runtime.environ), {"SETUP_ANNOUNCED": True})
 
 
-def _worker_exit(_server: object, _worker: object) -> None:
-    """A web worker that is done leaves at once: tearing down the interpreter's modules one
-    by one takes seconds on a busy host, and a container stop has five in all."""
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+def _quick_exit_when_stopped(_arbiter, worker) -> None:
+    """A web worker told to stop has served its last request: end it without the interpreter's
+    teardown, which takes a second or more on a busy host and holds up every stop. A worker that
+    failed to boot (still ``alive``) exits the normal way, so gunicorn sees its error code."""
+    if not worker.alive:
+        logging.shutdown()
+        os._exit(0)
 
 
 def serve(runtime: Runtime) -> int:
@@ -50,8 +49,7 @@ def serve(runtime: Runtime) -> int:
                "accesslog": None, "loglevel": config.log_level.lower(),
                # no control socket: it would be written under $HOME (the data volume in the container)
                # and its shutdown holds a stop up by seconds
-               "control_socket_disable": True, "worker_exit": _worker_exit}
+               "control_socket_disable": True, "worker_exit": _quick_exit_when_stopped}
     log.info("plexbooks web listening on http://%s:%s", config.host, config.port)
     _Gunicorn(options, runtime).run()
-    _worker_exit(None, None)     # the arbiter is done too; nothing is left to clean up
     return 0
