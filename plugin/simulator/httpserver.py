@@ -117,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._websocket(sim)
                 return
             status, payload = route(Request(sim, method, path, query, pairs, self.headers,
-                                            effects.no_total_size, viewer))
+                                            effects.no_total_size, viewer, effects.truncate))
             if isinstance(payload, tuple):  # (body, content type)
                 self._send(status, payload[0], payload[1])
             else:

@@ -81,6 +81,21 @@ class ResultCache:
         self._size = size
         self._lock = threading.Lock()
 
+    def tracks(self, catalogue: Catalogue) -> TrackListing:
+        """Every track of the catalogue in album order, kept until the catalogue changes."""
+        key = (id(catalogue), catalogue.version, "tracks")
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        listing = TrackListing(catalogue.ordered())
+        with self._lock:
+            self._items[key] = listing
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return listing
+
     def albums(self, catalogue: Catalogue, sort: str, pairs: Sequence[tuple[str, str]]
                ) -> Sequence[Album]:
         # python-plexapi prefixes fields with the libtype ("album.addedAt:desc")
@@ -111,7 +126,11 @@ class ResultCache:
 
 
 class TrackListing(Sequence):
-    """All tracks of a section in album order, sliceable without generating them all."""
+    """All tracks of some albums in album order, sliceable without generating them all.
+
+    Built once per catalogue version for a section (``ResultCache.tracks``): the offsets
+    are one pass over the albums, a page is a bisect plus its own tracks.
+    """
 
     def __init__(self, albums: Sequence[Album]) -> None:
         self._albums = albums
@@ -129,18 +148,22 @@ class TrackListing(Sequence):
         if isinstance(item, int):
             return self[item:item + 1][0]
         start, stop, _ = item.indices(self._total)
-        out: list[tuple[Album, Track]] = []
+        return [(album, track) for album, tracks in self.groups(start, stop) for track in tracks]
+
+    def groups(self, start: int, stop: int | None = None) -> list[tuple[Album, list[Track]]]:
+        """Tracks ``start:stop`` grouped by album: [(album, its tracks in the range)]."""
+        start, stop, _ = slice(start, stop).indices(self._total)
+        out: list[tuple[Album, list[Track]]] = []
         pos = bisect.bisect_right(self._starts, start) - 1
         while start < stop and 0 <= pos < len(self._albums):  # bounded by stop
             album = self._albums[pos]
             offset = start - self._starts[pos]
-            for track in album.tracks[offset:offset + (stop - start)]:
-                out.append((album, track))
-                start += 1
+            tracks = album.tracks[offset:offset + (stop - start)]
+            if tracks:
+                out.append((album, tracks))
+                start += len(tracks)
             pos += 1
         return out
-
-
 
 
 def paging(query: dict, headers: Any) -> tuple[int, int | None, bool]:

@@ -261,14 +261,17 @@ class SimulatedPlex:
             time.sleep(0.01)
         return False
 
-    def prerender(self) -> int:
-        """Render every album's XML now (it is otherwise rendered on first listing)."""
+    def prerender(self, *, tracks: bool = False) -> int:
+        """Render every album's XML now (it is otherwise rendered on first listing); with
+        ``tracks`` also generate every album's tracks (otherwise made on first read)."""
         section, cat = self.sections[3], self._catalogue
         gc_was_enabled = gc.isenabled()
         gc.disable()  # allocation-only loop: cyclic GC passes over a big heap are waste
         try:
             for album in cat.ordered():
                 album_parts(album, section, cat.artists.get(album.artist_rating_key))
+                if tracks:
+                    album.tracks  # noqa: B018 - generated and kept on first access
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -285,7 +288,8 @@ class SimulatedPlex:
         ``error500``, ``error503``, ``malformed_xml`` (200 with broken XML),
         ``no_total_size`` (listings without ``totalSize``), ``drop_connection`` (headers
         and part of the body, then the socket is closed), ``slow`` (waits ``seconds``
-        before answering normally).
+        before answering normally), ``truncated`` (a listing page holds half the items
+        it should, down to none, while ``totalSize`` stays: a short track listing).
         """
         self.failures.add(make_rule(mode, count, path=path, after=after, seconds=seconds))
 
@@ -398,7 +402,11 @@ def main(argv: list[str] | None = None) -> int:
                         allow_deletion=not args.no_deletion, real_text=args.real_text,
                         dirty_text=args.dirty_text)
     try:
-        url = sim.start(prerender=True)
+        sim.prerender(tracks=True)
+        # what is built now lives as long as the process: keep it out of every later
+        # cyclic GC pass (a 100,000-book library is millions of objects)
+        gc.freeze()
+        url = sim.start()
     except OSError as exc:
         print(f"plexbooks simulate: cannot listen on {args.host}:{args.port}: {exc}",
               file=sys.stderr)
