@@ -78,6 +78,23 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
         return 200, {"failures": []}
     if parts and parts[0] == "users":
         return _users(sim, method, parts[1:], data, path)
+    if parts == ["folders"] and method == "POST":
+        _only(data, {"path", "title", "author", "narrator", "asin", "tracks", "asin_source"},
+              "invalid_folder")
+        tracks = data.get("tracks")
+        if tracks is not None and (isinstance(tracks, bool) or not isinstance(tracks, (int, list))):
+            raise ControlError(400, "invalid_folder", "tracks must be a count or a list")
+        try:
+            folder = sim.place_folder(data.get("path"), data.get("title"), data.get("author"),
+                                      data.get("narrator"), data.get("asin"), tracks=tracks,
+                                      asin_source=data.get("asin_source"))
+        except FileExistsError as exc:
+            raise ControlError(409, "folder_exists", f"{exc.args[0]} is already there") from None
+        except (TypeError, ValueError) as exc:
+            raise ControlError(400, "invalid_folder", str(exc)) from None
+        return 201, folder.json()
+    if parts == ["folders"] and method == "GET":
+        return 200, {"folders": [f.json() for f in sim.disk.pending()]}
     if parts == ["dirty-text"] and method == "GET":
         return 200, {"rating_keys": sim.dirty_rating_keys()}
     if parts == ["state"] and method == "GET":

@@ -155,6 +155,7 @@ class Album:
     folder_extra: str | None = None  # None: derived from the seed
     custom_tracks: tuple[tuple[str, int], ...] | None = None
     text: str | None = None  # a kind of real Plex text it carries (see ``text``), or None
+    folder_path: str | None = None  # where its files were placed (``/`` at the end), if given
     _details: AlbumDetails | None = field(default=None, repr=False)
     _tracks: list[Track] | None = field(default=None, repr=False)
     _sort_keys: tuple[str, str] | None = field(default=None, repr=False)
@@ -179,7 +180,10 @@ class Album:
 
     @property
     def folder(self) -> str:
-        """The book's folder: ``/audiobooks/Author/[Series/Book N - ]Title[ [ASIN]]/``."""
+        """The book's folder: ``/audiobooks/Author/[Series/Book N - ]Title[ [ASIN]]/``
+        (or where its files were placed)."""
+        if self.folder_path is not None:
+            return self.folder_path
         if self.folder_extra is None:
             roll = (self.seed >> 8) % 100  # a few folders carry "[Unabridged]" or a year
             self.folder_extra = " [Unabridged]" if roll < 4 else \

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .announcer import Announcer
 from .catalogue import (
@@ -30,7 +30,10 @@ from .catalogue import (
     build_catalogue,
     build_music_catalogue,
 )
+from .store import custom_tracks
+from . import folders
 from .faults import FAILURE_MODES, Failures, make_rule
+from .folders import Disk, PlacedFolder
 from .httpserver import HTTPServer
 from .queries import ResultCache
 from .render import Section, album_parts
@@ -76,6 +79,7 @@ class SimulatedPlex:
         self.announcer = Announcer(self, webhook_urls)
         self._log: collections.deque = collections.deque(maxlen=REQUEST_LOG_LIMIT)
         self.refreshes: list[dict] = []
+        self.disk = Disk()  # placed folders Plex has not scanned yet
         self.stopping = threading.Event()
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -303,10 +307,41 @@ class SimulatedPlex:
         return self.viewer_for(token) is not None
 
     def refresh_section(self, section: Section, path: str | None = None, *,
-                        force: bool = False) -> None:
-        """``GET /library/sections/{id}/refresh[?path=]``: recorded in ``refreshes``."""
+                        force: bool = False) -> list[Album]:
+        """``GET /library/sections/{id}/refresh[?path=]``, Plex's (partial) scan: every
+        folder placed under *path* (the whole section when None) becomes an album,
+        announced like ``add_album``. Recorded in ``refreshes``; returns the new albums."""
+        clean = None if path is None or not path.rstrip("/") else path.rstrip("/")
+        albums = []
+        if section.catalogue is self._catalogue:
+            for folder in self.disk.take(section.key, clean):
+                albums.append(self.add_album(**folder.album_args()))
         self.refreshes.append({"section_id": section.key, "path": path, "force": force,
-                               "at": time.time()})
+                               "at": time.time(), "added": [a.rating_key for a in albums]})
+        return albums
+
+    def place_folder(self, path: str, title: str, author: str, narrator: str | None = None,
+                     asin: str | None = None, *, tracks: int | Sequence | None = None,
+                     asin_source: str | None = None) -> PlacedFolder:
+        """Put a book's files in a folder of the audiobook section without Plex knowing:
+        it appears at the next refresh of that folder (or of the section). The ASIN shows
+        in the folder name when the path holds ``[ASIN]`` (else as ``asin_source`` says).
+        Raises ValueError for a bad path or book, FileExistsError for a folder that is
+        already placed or already in the library."""
+        section = self.sections[3]
+        clean = folders.normalise(path, section.location)
+        if not isinstance(title, str) or not title.strip() or not isinstance(author, str) \
+                or not author.strip():
+            raise ValueError("title and author (non-empty strings) are required")
+        for value, name in ((narrator, "narrator"), (asin, "asin")):
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+        custom_tracks(tracks, title)  # validate now, not at the scan
+        if any(a.folder.rstrip("/") == clean for a in self._catalogue.ordered()):
+            raise FileExistsError(clean)
+        return self.disk.place(PlacedFolder(
+            section.key, clean, title, author, narrator, asin,
+            folders.asin_source_for(clean, asin, asin_source), tracks))
 
     def state(self) -> dict:
         """What ``GET /_simulator/state`` returns."""
