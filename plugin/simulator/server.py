@@ -404,11 +404,20 @@ def main(argv: list[str] | None = None) -> int:
     """``plexbooks simulate``: serve a simulated Plex until Ctrl-C (or SIGTERM)."""
     parser = argparse.ArgumentParser(
         prog="plexbooks simulate",
-        description="Run a simulated Plex Media Server with a sample audiobook library.")
+        description="Run a simulated Plex Media Server with a sample audiobook library "
+                    "(section 3) on 127.0.0.1.",
+        epilog="The control API on the same port needs no token: GET /_simulator/state; "
+               "POST /_simulator/albums (add a book, announced by webhook and websocket); "
+               "POST /_simulator/folders then GET /library/sections/3/refresh?path= (files "
+               "placed, then scanned); GET/POST /_simulator/users, PATCH /_simulator/users/NAME, "
+               "PUT /_simulator/users/NAME/ratings (shared users and their ratings); "
+               "POST /_simulator/webhooks; POST/DELETE /_simulator/failures (faults: "
+               + ", ".join(FAILURE_MODES) + "); GET /_simulator/dirty-text.")
     parser.add_argument("--port", type=int, default=32400, help="port to listen on (default 32400; 0 = any free port)")
     parser.add_argument("--books", type=int, default=300, help="number of sample audiobooks (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="catalogue seed (default 1)")
-    parser.add_argument("--token", default="simulated-token", help="X-Plex-Token to accept")
+    parser.add_argument("--token", default="simulated-token",
+                        help="the server (owner's) X-Plex-Token (default simulated-token)")
     parser.add_argument("--webhook-url", action="append", default=[], metavar="URL",
                         help="post library.new webhooks here (repeatable)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
