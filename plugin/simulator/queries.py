@@ -34,38 +34,57 @@ def timestamp(value: str) -> int | None:
         return None
 
 
-def album_predicates(pairs: Sequence[tuple[str, str]]) -> list[Callable[[Album], bool]]:
+def album_predicates(pairs: Sequence[tuple[str, str]]) -> list["Predicate"]:
     """Plex filter query parameters (``title=``, ``addedAt>>=``, ``year<<=``, ``guid=``,
     ``artist.id=``) as predicates. Unknown parameters are ignored, as Plex does."""
-    preds: list[Callable[[Album], bool]] = []
+    preds: list[Predicate] = []
     for key, value in pairs:
         field_name = key.rstrip("<>!")
         op = key[len(field_name):]
         if field_name in ("title", "query"):
             if value.startswith("="):  # "title==x": exact
-                wanted = value[1:].casefold()
-                preds.append(lambda a, w=wanted, neg=op == "!": (a.title.casefold() == w) != neg)
+                preds.append(_title_is(value[1:].casefold(), op == "!"))
             else:
-                wanted = value.casefold()
-                preds.append(lambda a, w=wanted, neg=op == "!": (w in a.title.casefold()) != neg)
+                preds.append(_title_has(value.casefold(), op == "!"))
         elif field_name in ("addedAt", "updatedAt", "year") and op in (">>", "<<", ""):
             number = timestamp(value) if field_name != "year" else \
                 (int(value) if value.lstrip("-").isdigit() else None)
             if number is None:
                 continue
             attr = {"addedAt": "added_at", "updatedAt": "updated_at", "year": "year"}[field_name]
-            if op == ">>":
-                preds.append(lambda a, n=number, f=attr: (getattr(a, f) or 0) > n)
-            elif op == "<<":
-                preds.append(lambda a, n=number, f=attr: (getattr(a, f) or 0) < n)
-            else:
-                preds.append(lambda a, n=number, f=attr: getattr(a, f) == n)
+            preds.append(_compare(attr, op, number))
         elif field_name == "guid" and not op:
-            preds.append(lambda a, g=value: a.guid == g)
+            preds.append(_guid_is(value))
         elif field_name in ("artist.id", "parentRatingKey") and not op:
-            keys = set(value.split(","))
-            preds.append(lambda a, k=keys: a.artist_rating_key in k)
+            preds.append(_artist_in(set(value.split(","))))
     return preds
+
+
+Predicate = Callable[[Album], bool]
+
+
+def _title_is(wanted: str, negate: bool) -> Predicate:
+    return lambda a: (a.title.casefold() == wanted) != negate
+
+
+def _title_has(wanted: str, negate: bool) -> Predicate:
+    return lambda a: (wanted in a.title.casefold()) != negate
+
+
+def _compare(attr: str, op: str, number: int) -> Predicate:
+    if op == ">>":
+        return lambda a: (getattr(a, attr) or 0) > number
+    if op == "<<":
+        return lambda a: (getattr(a, attr) or 0) < number
+    return lambda a: getattr(a, attr) == number
+
+
+def _guid_is(guid: str) -> Predicate:
+    return lambda a: a.guid == guid
+
+
+def _artist_in(keys: set[str]) -> Predicate:
+    return lambda a: a.artist_rating_key in keys
 
 
 _FILTER_KEYS = re.compile(r"^(album\.)?(title|query|addedAt|updatedAt|year|guid|artist\.id|"

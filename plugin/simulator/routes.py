@@ -94,14 +94,14 @@ def route(req: Request) -> tuple[int, bytes | tuple[bytes, str]]:
     if path == "/library/sections":
         return 200, sections_xml(list(sim.sections.values()))
     if path == "/library/recentlyAdded":
-        section = sim.sections[3]
-        return 200, listing(req, section, {"type": "9", "sort": "addedAt:desc", **query},
+        return 200, listing(req, sim.sections[3], {"type": "9", "sort": "addedAt:desc", **query},
                             [("sort", "addedAt:desc")])
     match = _SECTION.match(path)
     if match:
-        section = sim.sections.get(int(match.group(1)))
-        if section is None:
+        found_section = sim.sections.get(int(match.group(1)))
+        if found_section is None:
             raise Answer(404, html_error(404))
+        section = found_section
         action = match.group(2)
         if action is None:
             return 200, section_browse_xml(section)
@@ -159,20 +159,21 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
     stop = len(items) if size is None else min(len(items), start + size)
     if req.truncate:
         stop = start + max(0, stop - start) // 2
-    page: Sequence = ()
+    page: Sequence[Any] = ()
     parts: list[bytes] = []
-    if isinstance(items, TrackListing):  # grouped by album: shared parts formatted once
+    if isinstance(items, TrackListing) and cat is not None:  # by album: shared parts once
         groups = items.groups(start, stop)
-        page = range(sum(len(tracks) for _album, tracks in groups))
+        count = sum(len(tracks) for _album, tracks in groups)
         parts = _track_parts(req, section, cat, groups)
     else:
         page = items[start:stop]
+        count = len(page)
     if libtype == 9 and cat is not None:
         with_guids = query.get("includeGuids") == "1"
-        artists = cat.artists
+        by_key = cat.artists
         ratings = req.ratings
         for album in page:
-            head, guids = album_parts(album, section, artists.get(album.artist_rating_key))
+            head, guids = album_parts(album, section, by_key.get(album.artist_rating_key))
             if ratings is not None:  # a shared user: their rating, rendered per request
                 head = with_rating(head, album, ratings.get(album.rating_key))
             parts.append(head)
@@ -181,7 +182,7 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
             parts.append(CLOSE_DIRECTORY)
     elif libtype == 8:
         parts = [artist_xml(a, section) for a in page]
-    attrs: list[tuple[str, object]] = [("size", len(page))]
+    attrs: list[tuple[str, object]] = [("size", count)]
     if paged and not req.no_total_size:
         attrs.append(("totalSize", len(items)))
     attrs += [("allowSync", "1"), ("art", section.art), ("identifier", LIBRARY_ID),
@@ -221,6 +222,8 @@ def metadata(req: Request, keys: list[str]) -> bytes:
             parts.append(artist_xml(item, section))
         else:
             album = cat.get_album(item.album_rating_key)
+            if album is None:  # removed while this request ran
+                continue
             parts.append(track_xml(item, album, section, cat.artists.get(album.artist_rating_key),
                                    req.track_rating(item.rating_key)))
     if section is None:
@@ -338,7 +341,7 @@ def collections(section: Section, query: dict, headers: Any) -> bytes:
                 f'<Sort defaultDirection="desc" descKey="addedAt:desc" key="addedAt" '
                 f'title="Date Added" />\n</Type>\n</Meta>\n').encode()
     start, _size, paged = paging(query, headers)
-    attrs = [("size", 0)]
+    attrs: list[tuple[str, object]] = [("size", 0)]
     if paged:
         attrs += [("totalSize", 0), ("offset", start)]
     attrs += [("allowSync", "0"), ("identifier", LIBRARY_ID), *section.library_attrs(),
