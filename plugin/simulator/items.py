@@ -370,6 +370,8 @@ def _make_tracks(album: Album) -> list[Track]:
         durations[-1] += album.duration - sum(durations)
         label = "Part" if album.file_style == "m4b_parts" else "Chapter"
         names = [album.base_title] if n == 1 else [f"{label} {i}" for i in range(1, n + 1)]
+        if album.text == text.DIRTY:  # tags carry them too: track pages break as well
+            names[0] = text.dirty(random.Random(album.seed ^ 0xD1), names[0])
         specs = list(zip(names, durations))
     style = album.file_style
     isbn = _isbn13(random.Random(album.seed + 1)) if style == "mp3_isbn" else ""

@@ -8,7 +8,8 @@ paragraphs, CJK and right-to-left (Arabic, Hebrew) titles and authors, emoji, an
 12,000-character summaries.
 
 Not well-formed (off by default, ``dirty_text``): raw control characters that XML 1.0
-forbids, such as ``\\x04`` or ``\\x0b``, inside summaries. Real servers send them (see
+forbids, such as ``\\x04`` or ``\\x0b``, inside summaries and in the first track's title
+(file tags carry them too). Real servers send them (see
 python-plexapi issue #1450 and pull requests #1452 and #1511); the renderer writes them
 unescaped, so such a page is not well-formed XML, exactly like the real thing.
 """
