@@ -100,6 +100,18 @@ def test_dirty_text_sends_raw_control_characters_that_break_xml(dirty):
     assert answer.json() == {"rating_keys": keys}
 
 
+def test_a_dirty_books_tracks_break_their_listings_too(dirty):
+    key = dirty.dirty_rating_keys()[0]
+    children = requests.get(f"{dirty.url}/library/metadata/{key}/children",
+                            headers={"X-Plex-Token": dirty.token}, timeout=10).content
+    assert FORBIDDEN_BYTES.search(children) is not None
+    clean_key = next(a.rating_key for a in dirty.catalogue.ordered()
+                     if a.rating_key not in dirty.dirty_rating_keys())
+    clean = requests.get(f"{dirty.url}/library/metadata/{clean_key}/children",
+                         headers={"X-Plex-Token": dirty.token}, timeout=10).content
+    assert FORBIDDEN_BYTES.search(clean) is None and ET.fromstring(clean) is not None
+
+
 def test_dirty_text_is_seedable_and_off_by_default():
     first = build_catalogue(500, 3, dirty_text=0.05)
     assert first.dirty_rating_keys() == build_catalogue(500, 3, dirty_text=0.05).dirty_rating_keys()

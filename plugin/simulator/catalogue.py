@@ -227,6 +227,7 @@ def _build(books: int, seed: int, curated: bool, real_text: float, dirty_text: f
     for row in (CURATED[:books] if curated else ()):
         albums.append(_curated_album(cat, rng, row, stamps[len(albums)]))
     first_generated = len(albums)
+    shapes = random.Random(f"shapes-{seed}")
     text_rng = random.Random(f"text-{seed}")
     kinds = text.assign(text_rng, books - first_generated, real_text, dirty_text)
     script_titles: set[str] = set()
@@ -267,9 +268,30 @@ def _build(books: int, seed: int, curated: bool, real_text: float, dirty_text: f
                 title = text.decorate_title(text_rng, kind, title)
             albums.append(_generated_album(
                 cat, rng, title, base, book_author, narrator, series, idx if series else None,
-                nonfiction, stamps[len(albums)], narrators, kind))
+                nonfiction, stamps[len(albums)], narrators, shapes, kind))
     cat._index_many(albums)
     return cat
+
+
+# How real audiobook folders hold a book: (share, file style, fewest, most files).
+# One .m4b; a multi-part .m4b (Part 1/2/3); many .mp3 chapters, some named by ISBN.
+# About 5 files per book on average: 0.65 x 1 + 0.20 x 3 + 0.15 x 25.
+TRACK_SHAPES = (
+    (0.65, "m4b", 1, 1),
+    (0.20, "m4b_parts", 2, 4),
+    (0.10, "mp3", 10, 40),
+    (0.05, "mp3_isbn", 10, 40),
+)
+
+
+def track_shape(rng: random.Random) -> tuple[str, int]:
+    """(file style, track count) of one book, drawn from ``TRACK_SHAPES``."""
+    roll = rng.random()
+    for share, style, low, high in TRACK_SHAPES:
+        if roll < share:
+            return style, low + int(rng.random() * (high - low + 1))
+        roll -= share
+    return "m4b", 1
 
 
 def _script_book(rng: random.Random, kind: str, seen: set[str]) -> tuple[str, str] | None:
@@ -286,7 +308,7 @@ def _script_book(rng: random.Random, kind: str, seen: set[str]) -> tuple[str, st
 def _generated_album(cat: Catalogue, rng: random.Random, title: str, base: str, author: str,
                      narrator: str, series: str | None, series_index: int | None,
                      nonfiction: bool, added: int, narrators: list[str],
-                     kind: str | None = None) -> Album:
+                     shapes: random.Random, kind: str | None = None) -> Album:
     r = rng.random
     roll = r()
     if roll < 0.05:
@@ -307,13 +329,7 @@ def _generated_album(cat: Catalogue, rng: random.Random, title: str, base: str, 
         x = r()
         asin_source = ASIN_IN_FOLDER if x < 0.35 else \
             ASIN_IN_GUID_CHILD if x < 0.45 and guid_kind == GUID_PLEX else ASIN_NOWHERE
-    f = r()
-    if f < 0.40:
-        file_style, track_count = "m4b", 1
-    elif f < 0.55:
-        file_style, track_count = "m4b_parts", 2 + int(r() * 5)
-    else:
-        file_style, track_count = "mp3_isbn" if f < 0.60 else "mp3", 5 + int(r() * 41)
+    file_style, track_count = track_shape(shapes)
     hours = 0.75 + 4.0 * r() + 12.0 * r() * r()  # 45 min to ~17 h, most around 6-8 h
     return cat._new_album(
         rng, title=title, base_title=base, parent_title=parent_title, author=author,
@@ -328,7 +344,7 @@ def _generated_album(cat: Catalogue, rng: random.Random, title: str, base: str, 
 def _curated_album(cat: Catalogue, rng: random.Random, row: tuple, added: int) -> Album:
     (title, parent, author, narrator, asin, source, guid_kind, series, idx, year, genre) = row
     style = "mp3_isbn" if asin[0].isdigit() else _pick(rng, ("m4b", "m4b_parts", "mp3"))
-    count = 1 if style == "m4b" else 4 if style == "m4b_parts" else 24
+    count = 1 if style == "m4b" else 3 if style == "m4b_parts" else 24
     album = cat._new_album(
         rng, title=title, base_title=title.split(" (")[0].split(":")[0], parent_title=parent,
         author=author, narrator=narrator, asin=asin, asin_source=source, guid_kind=guid_kind,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .catalogue import ASIN_SOURCES, Album
 from .users import SimUser
@@ -53,11 +53,11 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
             raise ControlError(400, "invalid_album", str(exc)) from None
         return 201, album_json(album)
     if len(parts) == 2 and parts[0] == "albums" and method in ("DELETE", "GET"):
-        album = sim.catalogue.get_album(parts[1])
-        if album is None:
+        known = sim.catalogue.get_album(parts[1])
+        if known is None:
             raise ControlError(404, "not_found", f"no album {parts[1]}")
         if method == "GET":
-            return 200, album_json(album)
+            return 200, album_json(known)
         return 200, album_json(sim.remove_album(parts[1]))
     if parts == ["webhooks"] and method == "POST":
         urls = data.get("urls", [data["url"]] if data.get("url") else [])
@@ -78,6 +78,25 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
         return 200, {"failures": []}
     if parts and parts[0] == "users":
         return _users(sim, method, parts[1:], data, path)
+    if parts == ["folders"] and method == "POST":
+        _only(data, {"path", "title", "author", "narrator", "asin", "tracks", "asin_source"},
+              "invalid_folder")
+        tracks = data.get("tracks")
+        if tracks is not None and (isinstance(tracks, bool) or not isinstance(tracks, (int, list))):
+            raise ControlError(400, "invalid_folder", "tracks must be a count or a list")
+        try:
+            # place_folder checks the types of what JSON gave
+            folder = sim.place_folder(cast(str, data.get("path")), cast(str, data.get("title")),
+                                      cast(str, data.get("author")),
+                                      data.get("narrator"), data.get("asin"), tracks=tracks,
+                                      asin_source=data.get("asin_source"))
+        except FileExistsError as exc:
+            raise ControlError(409, "folder_exists", f"{exc.args[0]} is already there") from None
+        except (TypeError, ValueError) as exc:
+            raise ControlError(400, "invalid_folder", str(exc)) from None
+        return 201, folder.json()
+    if parts == ["folders"] and method == "GET":
+        return 200, {"folders": [f.json() for f in sim.disk.pending()]}
     if parts == ["dirty-text"] and method == "GET":
         return 200, {"rating_keys": sim.dirty_rating_keys()}
     if parts == ["state"] and method == "GET":

@@ -117,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._websocket(sim)
                 return
             status, payload = route(Request(sim, method, path, query, pairs, self.headers,
-                                            effects.no_total_size, viewer))
+                                            effects.no_total_size, viewer, effects.truncate))
             if isinstance(payload, tuple):  # (body, content type)
                 self._send(status, payload[0], payload[1])
             else:
@@ -145,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         client = WebSocketClient(self.connection, self.address_string())
         sim.announcer.hub.add(client)
         try:
-            serve_connection(client, self.rfile)
+            serve_connection(client, self.rfile)  # type: ignore[arg-type]  # a BufferedReader
         finally:
             sim.announcer.hub.discard(client)
             self.close_connection = True
@@ -166,7 +166,8 @@ class HTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the FQDN, which can stall without DNS
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:

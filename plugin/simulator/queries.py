@@ -34,38 +34,57 @@ def timestamp(value: str) -> int | None:
         return None
 
 
-def album_predicates(pairs: Sequence[tuple[str, str]]) -> list[Callable[[Album], bool]]:
+def album_predicates(pairs: Sequence[tuple[str, str]]) -> list["Predicate"]:
     """Plex filter query parameters (``title=``, ``addedAt>>=``, ``year<<=``, ``guid=``,
     ``artist.id=``) as predicates. Unknown parameters are ignored, as Plex does."""
-    preds: list[Callable[[Album], bool]] = []
+    preds: list[Predicate] = []
     for key, value in pairs:
         field_name = key.rstrip("<>!")
         op = key[len(field_name):]
         if field_name in ("title", "query"):
             if value.startswith("="):  # "title==x": exact
-                wanted = value[1:].casefold()
-                preds.append(lambda a, w=wanted, neg=op == "!": (a.title.casefold() == w) != neg)
+                preds.append(_title_is(value[1:].casefold(), op == "!"))
             else:
-                wanted = value.casefold()
-                preds.append(lambda a, w=wanted, neg=op == "!": (w in a.title.casefold()) != neg)
+                preds.append(_title_has(value.casefold(), op == "!"))
         elif field_name in ("addedAt", "updatedAt", "year") and op in (">>", "<<", ""):
             number = timestamp(value) if field_name != "year" else \
                 (int(value) if value.lstrip("-").isdigit() else None)
             if number is None:
                 continue
             attr = {"addedAt": "added_at", "updatedAt": "updated_at", "year": "year"}[field_name]
-            if op == ">>":
-                preds.append(lambda a, n=number, f=attr: (getattr(a, f) or 0) > n)
-            elif op == "<<":
-                preds.append(lambda a, n=number, f=attr: (getattr(a, f) or 0) < n)
-            else:
-                preds.append(lambda a, n=number, f=attr: getattr(a, f) == n)
+            preds.append(_compare(attr, op, number))
         elif field_name == "guid" and not op:
-            preds.append(lambda a, g=value: a.guid == g)
+            preds.append(_guid_is(value))
         elif field_name in ("artist.id", "parentRatingKey") and not op:
-            keys = set(value.split(","))
-            preds.append(lambda a, k=keys: a.artist_rating_key in k)
+            preds.append(_artist_in(set(value.split(","))))
     return preds
+
+
+Predicate = Callable[[Album], bool]
+
+
+def _title_is(wanted: str, negate: bool) -> Predicate:
+    return lambda a: (a.title.casefold() == wanted) != negate
+
+
+def _title_has(wanted: str, negate: bool) -> Predicate:
+    return lambda a: (wanted in a.title.casefold()) != negate
+
+
+def _compare(attr: str, op: str, number: int) -> Predicate:
+    if op == ">>":
+        return lambda a: (getattr(a, attr) or 0) > number
+    if op == "<<":
+        return lambda a: (getattr(a, attr) or 0) < number
+    return lambda a: getattr(a, attr) == number
+
+
+def _guid_is(guid: str) -> Predicate:
+    return lambda a: a.guid == guid
+
+
+def _artist_in(keys: set[str]) -> Predicate:
+    return lambda a: a.artist_rating_key in keys
 
 
 _FILTER_KEYS = re.compile(r"^(album\.)?(title|query|addedAt|updatedAt|year|guid|artist\.id|"
@@ -80,6 +99,21 @@ class ResultCache:
         self._items: collections.OrderedDict = collections.OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+
+    def tracks(self, catalogue: Catalogue) -> TrackListing:
+        """Every track of the catalogue in album order, kept until the catalogue changes."""
+        key = (id(catalogue), catalogue.version, "tracks")
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        listing = TrackListing(catalogue.ordered())
+        with self._lock:
+            self._items[key] = listing
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return listing
 
     def albums(self, catalogue: Catalogue, sort: str, pairs: Sequence[tuple[str, str]]
                ) -> Sequence[Album]:
@@ -111,7 +145,11 @@ class ResultCache:
 
 
 class TrackListing(Sequence):
-    """All tracks of a section in album order, sliceable without generating them all."""
+    """All tracks of some albums in album order, sliceable without generating them all.
+
+    Built once per catalogue version for a section (``ResultCache.tracks``): the offsets
+    are one pass over the albums, a page is a bisect plus its own tracks.
+    """
 
     def __init__(self, albums: Sequence[Album]) -> None:
         self._albums = albums
@@ -129,18 +167,22 @@ class TrackListing(Sequence):
         if isinstance(item, int):
             return self[item:item + 1][0]
         start, stop, _ = item.indices(self._total)
-        out: list[tuple[Album, Track]] = []
+        return [(album, track) for album, tracks in self.groups(start, stop) for track in tracks]
+
+    def groups(self, start: int, stop: int | None = None) -> list[tuple[Album, list[Track]]]:
+        """Tracks ``start:stop`` grouped by album: [(album, its tracks in the range)]."""
+        start, stop, _ = slice(start, stop).indices(self._total)
+        out: list[tuple[Album, list[Track]]] = []
         pos = bisect.bisect_right(self._starts, start) - 1
         while start < stop and 0 <= pos < len(self._albums):  # bounded by stop
             album = self._albums[pos]
             offset = start - self._starts[pos]
-            for track in album.tracks[offset:offset + (stop - start)]:
-                out.append((album, track))
-                start += 1
+            tracks = album.tracks[offset:offset + (stop - start)]
+            if tracks:
+                out.append((album, tracks))
+                start += len(tracks)
             pos += 1
         return out
-
-
 
 
 def paging(query: dict, headers: Any) -> tuple[int, int | None, bool]:

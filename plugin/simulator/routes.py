@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from .catalogue import Album, Artist, sort_title
+from .catalogue import Album, Artist, Catalogue, Track, sort_title
 from .queries import TrackListing, paging
 from .render import (
     CLOSE_DIRECTORY,
@@ -31,6 +31,7 @@ from .render import (
     section_browse_xml,
     sections_xml,
     track_xml,
+    tracks_xml,
     with_rating,
 )
 from .users import SimUser
@@ -56,6 +57,7 @@ class Request:
     headers: Any
     no_total_size: bool = False
     viewer: SimUser | None = None
+    truncate: bool = False  # the "truncated" fault: half a page, totalSize unchanged
 
     @property
     def ratings(self) -> dict[str, float] | None:
@@ -92,14 +94,14 @@ def route(req: Request) -> tuple[int, bytes | tuple[bytes, str]]:
     if path == "/library/sections":
         return 200, sections_xml(list(sim.sections.values()))
     if path == "/library/recentlyAdded":
-        section = sim.sections[3]
-        return 200, listing(req, section, {"type": "9", "sort": "addedAt:desc", **query},
+        return 200, listing(req, sim.sections[3], {"type": "9", "sort": "addedAt:desc", **query},
                             [("sort", "addedAt:desc")])
     match = _SECTION.match(path)
     if match:
-        section = sim.sections.get(int(match.group(1)))
-        if section is None:
+        found_section = sim.sections.get(int(match.group(1)))
+        if found_section is None:
             raise Answer(404, html_error(404))
+        section = found_section
         action = match.group(2)
         if action is None:
             return 200, section_browse_xml(section)
@@ -152,16 +154,26 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
                        key=lambda a: (sort_title(a.title), int(a.rating_key)))
     elif cat is not None and libtype == 10:
         title2, group, mode = "All Tracks", "track", "65593"
-        items = TrackListing(cat.ordered())
+        items = req.sim.results.tracks(cat)
     start, size, paged = paging(query, req.headers)
-    page = items[start:] if size is None else items[start:start + size]
+    stop = len(items) if size is None else min(len(items), start + size)
+    if req.truncate:
+        stop = start + max(0, stop - start) // 2
+    page: Sequence[Any] = ()
     parts: list[bytes] = []
+    if isinstance(items, TrackListing) and cat is not None:  # by album: shared parts once
+        groups = items.groups(start, stop)
+        count = sum(len(tracks) for _album, tracks in groups)
+        parts = _track_parts(req, section, cat, groups)
+    else:
+        page = items[start:stop]
+        count = len(page)
     if libtype == 9 and cat is not None:
         with_guids = query.get("includeGuids") == "1"
-        artists = cat.artists
+        by_key = cat.artists
         ratings = req.ratings
         for album in page:
-            head, guids = album_parts(album, section, artists.get(album.artist_rating_key))
+            head, guids = album_parts(album, section, by_key.get(album.artist_rating_key))
             if ratings is not None:  # a shared user: their rating, rendered per request
                 head = with_rating(head, album, ratings.get(album.rating_key))
             parts.append(head)
@@ -170,10 +182,7 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
             parts.append(CLOSE_DIRECTORY)
     elif libtype == 8:
         parts = [artist_xml(a, section) for a in page]
-    elif libtype == 10 and cat is not None:
-        parts = [track_xml(t, a, section, cat.artists.get(a.artist_rating_key),
-                           req.track_rating(t.rating_key)) for a, t in page]
-    attrs: list[tuple[str, object]] = [("size", len(page))]
+    attrs: list[tuple[str, object]] = [("size", count)]
     if paged and not req.no_total_size:
         attrs.append(("totalSize", len(items)))
     attrs += [("allowSync", "1"), ("art", section.art), ("identifier", LIBRARY_ID),
@@ -213,6 +222,8 @@ def metadata(req: Request, keys: list[str]) -> bytes:
             parts.append(artist_xml(item, section))
         else:
             album = cat.get_album(item.album_rating_key)
+            if album is None:  # removed while this request ran
+                continue
             parts.append(track_xml(item, album, section, cat.artists.get(album.artist_rating_key),
                                    req.track_rating(item.rating_key)))
     if section is None:
@@ -233,11 +244,11 @@ def children(req: Request, rk: str, sub: str) -> bytes:
     if isinstance(item, Album):
         artist = cat.artists.get(item.artist_rating_key)
         tracks = item.tracks
-        page = tracks[start:] if size is None else tracks[start:start + size]
-        parts = [track_xml(t, item, section, artist, req.track_rating(t.rating_key)) for t in page]
+        page = _truncated(req, tracks[start:] if size is None else tracks[start:start + size])
+        parts = _track_parts(req, section, cat, [(item, page)])
         total = len(tracks)
         attrs: list[tuple[str, object]] = [
-            ("size", len(parts)), ("totalSize", None if not paged or no_total_size else total),
+            ("size", len(page)), ("totalSize", None if not paged or no_total_size else total),
             ("allowSync", "1"), ("art", f"/library/metadata/{item.artist_rating_key}/art/"
                                         f"{artist.updated_at if artist else item.updated_at}"),
             ("grandparentRatingKey", item.artist_rating_key),
@@ -254,12 +265,16 @@ def children(req: Request, rk: str, sub: str) -> bytes:
         albums = cat.albums_of_artist(item.rating_key)
         if sub == "allLeaves":
             listing = TrackListing(albums)
-            page = listing[start:] if size is None else listing[start:start + size]
-            parts = [track_xml(t, a, section, item, req.track_rating(t.rating_key))
-                     for a, t in page]
+            stop = len(listing) if size is None else min(len(listing), start + size)
+            if req.truncate:
+                stop = start + max(0, stop - start) // 2
+            groups = listing.groups(start, stop)
+            page = [t for _album, tracks in groups for t in tracks]
+            parts = _track_parts(req, section, cat, groups)
             total, group = len(listing), "track"
         else:
-            page_albums = albums[start:] if size is None else albums[start:start + size]
+            page_albums = _truncated(req, albums[start:] if size is None
+                                     else albums[start:start + size])
             parts = []
             for album in page_albums:
                 head, _guids = album_parts(album, section, item)
@@ -277,6 +292,21 @@ def children(req: Request, rk: str, sub: str) -> bytes:
                  ("viewGroup", group), ("viewMode", "65592")]
         return container(attrs, parts)
     return container((("size", 0),), ())  # a track has no children
+
+
+def _truncated(req: Request, page: Sequence) -> Sequence:
+    return page[:len(page) // 2] if req.truncate else page
+
+
+def _track_parts(req: Request, section: Section, cat: Catalogue,
+                 groups: Sequence[tuple[Album, Sequence[Track]]]) -> list[bytes]:
+    """The ``<Track>`` elements of a listing, album by album, as the viewer sees them."""
+    rating_of = None if req.ratings is None else req.track_rating
+    parts: list[bytes] = []
+    for album, tracks in groups:
+        parts.append(tracks_xml(album, section, cat.artists.get(album.artist_rating_key),
+                                tracks, rating_of))
+    return parts
 
 
 def delete_item(sim: "SimulatedPlex", rk: str) -> tuple[int, bytes]:
@@ -311,7 +341,7 @@ def collections(section: Section, query: dict, headers: Any) -> bytes:
                 f'<Sort defaultDirection="desc" descKey="addedAt:desc" key="addedAt" '
                 f'title="Date Added" />\n</Type>\n</Meta>\n').encode()
     start, _size, paged = paging(query, headers)
-    attrs = [("size", 0)]
+    attrs: list[tuple[str, object]] = [("size", 0)]
     if paged:
         attrs += [("totalSize", 0), ("offset", start)]
     attrs += [("allowSync", "0"), ("identifier", LIBRARY_ID), *section.library_attrs(),

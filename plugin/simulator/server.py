@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .announcer import Announcer
 from .catalogue import (
@@ -30,7 +30,10 @@ from .catalogue import (
     build_catalogue,
     build_music_catalogue,
 )
+from .store import custom_tracks
+from . import folders
 from .faults import FAILURE_MODES, Failures, make_rule
+from .folders import Disk, PlacedFolder
 from .httpserver import HTTPServer
 from .queries import ResultCache
 from .render import Section, album_parts
@@ -76,6 +79,7 @@ class SimulatedPlex:
         self.announcer = Announcer(self, webhook_urls)
         self._log: collections.deque = collections.deque(maxlen=REQUEST_LOG_LIMIT)
         self.refreshes: list[dict] = []
+        self.disk = Disk()  # placed folders Plex has not scanned yet
         self.stopping = threading.Event()
         self._server: HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -261,14 +265,17 @@ class SimulatedPlex:
             time.sleep(0.01)
         return False
 
-    def prerender(self) -> int:
-        """Render every album's XML now (it is otherwise rendered on first listing)."""
+    def prerender(self, *, tracks: bool = False) -> int:
+        """Render every album's XML now (it is otherwise rendered on first listing); with
+        ``tracks`` also generate every album's tracks (otherwise made on first read)."""
         section, cat = self.sections[3], self._catalogue
         gc_was_enabled = gc.isenabled()
         gc.disable()  # allocation-only loop: cyclic GC passes over a big heap are waste
         try:
             for album in cat.ordered():
                 album_parts(album, section, cat.artists.get(album.artist_rating_key))
+                if tracks:
+                    album.tracks  # noqa: B018 - generated and kept on first access
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -285,7 +292,8 @@ class SimulatedPlex:
         ``error500``, ``error503``, ``malformed_xml`` (200 with broken XML),
         ``no_total_size`` (listings without ``totalSize``), ``drop_connection`` (headers
         and part of the body, then the socket is closed), ``slow`` (waits ``seconds``
-        before answering normally).
+        before answering normally), ``truncated`` (a listing page holds half the items
+        it should, down to none, while ``totalSize`` stays: a short track listing).
         """
         self.failures.add(make_rule(mode, count, path=path, after=after, seconds=seconds))
 
@@ -299,10 +307,41 @@ class SimulatedPlex:
         return self.viewer_for(token) is not None
 
     def refresh_section(self, section: Section, path: str | None = None, *,
-                        force: bool = False) -> None:
-        """``GET /library/sections/{id}/refresh[?path=]``: recorded in ``refreshes``."""
+                        force: bool = False) -> list[Album]:
+        """``GET /library/sections/{id}/refresh[?path=]``, Plex's (partial) scan: every
+        folder placed under *path* (the whole section when None) becomes an album,
+        announced like ``add_album``. Recorded in ``refreshes``; returns the new albums."""
+        clean = None if path is None or not path.rstrip("/") else path.rstrip("/")
+        albums = []
+        if section.catalogue is self._catalogue:
+            for folder in self.disk.take(section.key, clean):
+                albums.append(self.add_album(**folder.album_args()))
         self.refreshes.append({"section_id": section.key, "path": path, "force": force,
-                               "at": time.time()})
+                               "at": time.time(), "added": [a.rating_key for a in albums]})
+        return albums
+
+    def place_folder(self, path: str, title: str, author: str, narrator: str | None = None,
+                     asin: str | None = None, *, tracks: int | Sequence | None = None,
+                     asin_source: str | None = None) -> PlacedFolder:
+        """Put a book's files in a folder of the audiobook section without Plex knowing:
+        it appears at the next refresh of that folder (or of the section). The ASIN shows
+        in the folder name when the path holds ``[ASIN]`` (else as ``asin_source`` says).
+        Raises ValueError for a bad path or book, FileExistsError for a folder that is
+        already placed or already in the library."""
+        section = self.sections[3]
+        clean = folders.normalise(path, section.location)
+        if not isinstance(title, str) or not title.strip() or not isinstance(author, str) \
+                or not author.strip():
+            raise ValueError("title and author (non-empty strings) are required")
+        for value, name in ((narrator, "narrator"), (asin, "asin")):
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+        custom_tracks(tracks, title)  # validate now, not at the scan
+        if any(a.folder.rstrip("/") == clean for a in self._catalogue.ordered()):
+            raise FileExistsError(clean)
+        return self.disk.place(PlacedFolder(
+            section.key, clean, title, author, narrator, asin,
+            folders.asin_source_for(clean, asin, asin_source), tracks))
 
     def state(self) -> dict:
         """What ``GET /_simulator/state`` returns."""
@@ -345,7 +384,7 @@ class SimulatedPlex:
         for section in (self.sections[3], self.sections[4]):
             cat = section.catalogue
             item = cat.find(rk) if cat is not None else None
-            if item is not None:
+            if cat is not None and item is not None:
                 return section, cat, item
         return None
 
@@ -365,11 +404,20 @@ def main(argv: list[str] | None = None) -> int:
     """``plexbooks simulate``: serve a simulated Plex until Ctrl-C (or SIGTERM)."""
     parser = argparse.ArgumentParser(
         prog="plexbooks simulate",
-        description="Run a simulated Plex Media Server with a sample audiobook library.")
+        description="Run a simulated Plex Media Server with a sample audiobook library "
+                    "(section 3) on 127.0.0.1.",
+        epilog="The control API on the same port needs no token: GET /_simulator/state; "
+               "POST /_simulator/albums (add a book, announced by webhook and websocket); "
+               "POST /_simulator/folders then GET /library/sections/3/refresh?path= (files "
+               "placed, then scanned); GET/POST /_simulator/users, PATCH /_simulator/users/NAME, "
+               "PUT /_simulator/users/NAME/ratings (shared users and their ratings); "
+               "POST /_simulator/webhooks; POST/DELETE /_simulator/failures (faults: "
+               + ", ".join(FAILURE_MODES) + "); GET /_simulator/dirty-text.")
     parser.add_argument("--port", type=int, default=32400, help="port to listen on (default 32400; 0 = any free port)")
     parser.add_argument("--books", type=int, default=300, help="number of sample audiobooks (default 300)")
     parser.add_argument("--seed", type=int, default=1, help="catalogue seed (default 1)")
-    parser.add_argument("--token", default="simulated-token", help="X-Plex-Token to accept")
+    parser.add_argument("--token", default="simulated-token",
+                        help="the server (owner's) X-Plex-Token (default simulated-token)")
     parser.add_argument("--webhook-url", action="append", default=[], metavar="URL",
                         help="post library.new webhooks here (repeatable)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -400,7 +448,11 @@ def main(argv: list[str] | None = None) -> int:
                         allow_deletion=not args.no_deletion, real_text=args.real_text,
                         dirty_text=args.dirty_text)
     try:
-        url = sim.start(prerender=True)
+        sim.prerender(tracks=True)
+        # what is built now lives as long as the process: keep it out of every later
+        # cyclic GC pass (a 100,000-book library is millions of objects)
+        gc.freeze()
+        url = sim.start()
     except OSError as exc:
         print(f"plexbooks simulate: cannot listen on {args.host}:{args.port}: {exc}",
               file=sys.stderr)

@@ -227,7 +227,7 @@ class Catalogue:
                   parent_title: str | None = None, series: str | None = None,
                   series_index: int | None = None, user_rating: float | None = None,
                   genres: Sequence[str] = (), studio: str | None = None,
-                  added_at: int | None = None) -> Album:
+                  added_at: int | None = None, folder: str | None = None) -> Album:
         """Add a book as Plex would after scanning it: new rating keys, addedAt = now.
 
         ``tracks`` is a count of equal 45-minute parts, or a sequence of
@@ -237,6 +237,7 @@ class Catalogue:
         ``guid_kind`` to ``audible`` for the Audible agent), ``guid`` (external ``Guid``
         child) or ``none``. ``parent_title`` overrides the album artist (pass the
         narrator to mimic poor tagging). addedAt is strictly newer than every album.
+        ``folder`` is where its files are (default: derived from author, title and ASIN).
         """
         if not title or not author:
             raise ValueError("title and author are required")
@@ -245,7 +246,7 @@ class Catalogue:
                 else ASIN_IN_FOLDER
         if asin_source not in ASIN_SOURCES:
             raise ValueError(f"asin_source must be one of {ASIN_SOURCES}")
-        custom = _normalise_tracks(tracks, title)
+        custom = custom_tracks(tracks, title)
         with self.lock:
             now = int(time.time()) if added_at is None else int(added_at)
             if added_at is None and self.by_added_desc:
@@ -259,6 +260,8 @@ class Catalogue:
                 duration=sum(d for _, d in custom),
                 original_title=author if parent_title and parent_title != author else None,
                 folder_extra="", custom_tracks=custom)
+            if folder is not None:
+                album.folder_path = folder.rstrip("/") + "/"
             album._details = AlbumDetails(
                 summary=summary if summary is not None else
                 (f"Narrated by {narrator}." if narrator else ""),
@@ -317,7 +320,8 @@ class Catalogue:
             return album
 
 
-def _normalise_tracks(tracks: int | Sequence | None, title: str) -> tuple[tuple[str, int], ...]:
+def custom_tracks(tracks: int | Sequence | None, title: str) -> tuple[tuple[str, int], ...]:
+    """``(title, duration ms)`` of each file of an added book; ValueError when unusable."""
     if tracks is None:
         return ((title, 8 * 3_600_000),)
     if isinstance(tracks, int):

@@ -8,7 +8,8 @@ paragraphs, CJK and right-to-left (Arabic, Hebrew) titles and authors, emoji, an
 12,000-character summaries.
 
 Not well-formed (off by default, ``dirty_text``): raw control characters that XML 1.0
-forbids, such as ``\\x04`` or ``\\x0b``, inside summaries. Real servers send them (see
+forbids, such as ``\\x04`` or ``\\x0b``, inside summaries and in the first track's title
+(file tags carry them too). Real servers send them (see
 python-plexapi issue #1450 and pull requests #1452 and #1511); the renderer writes them
 unescaped, so such a page is not well-formed XML, exactly like the real thing.
 """
@@ -34,8 +35,9 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The ones real servers have been seen to send: EOT and vertical tab first.
 _CONTROL = ("\x04", "\x0b", "\x04", "\x0b", "\x01", "\x0c", "\x1b", "\x1f", "\x08")
 
-# (title beginnings, title endings, authors) per language: a book stays in one script.
-_SCRIPTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]] = {
+# (title beginnings, title endings) per language, and that language's authors (same
+# order): a book stays in one script.
+_SCRIPTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     CJK: (
         (("失われた", "静かな", "最後の", "黄金の", "忘れられた", "遠い", "沈黙の", "白い"),
          ("王国", "森", "海", "約束", "記憶", "夏", "雪国", "庭")),
