@@ -71,6 +71,8 @@ def main() -> int:
         say(f"Starting the simulated Plex server with {BOOKS} sample audiobooks...")
         procs.append(subprocess.Popen([sys.executable, "-m", "plugin", "simulate", "--port", str(plex_port),
                                        "--books", str(BOOKS), "--seed", "1", "--token", TOKEN,
+                                       # a few books with the raw control characters real servers send
+                                       "--dirty-text", "0.02",
                                        "--webhook-url", hook_url, "--plextv-port", str(plextv_port)],
                                       stdout=logs["simulator"],
                                       stderr=subprocess.STDOUT, env=env))

@@ -158,6 +158,25 @@ def test_control_characters_in_plex_text_are_cleaned_and_counted(plex, make_runt
     assert stored == "Chapter one begins here & now"
 
 
+def test_a_library_with_dirty_text_scans_completely(plex_factory, make_runtime):
+    """The simulator's share of books with raw control characters (in summaries and track
+    titles): the first scan still mirrors every book with every detail."""
+    plex = plex_factory(books=200, seed=11, dirty_text=0.05)
+    dirty = set(plex.dirty_rating_keys())
+    assert dirty
+    runtime = make_runtime(plex)
+    summary = sync.full_scan(runtime)
+    assert summary["status"] == "ok", summary
+    assert summary["new"] == 200 and summary["cleaned_pages"] >= 1
+    assert summary["details"]["fetched"] == 200 and summary["details"]["pending"] == 0
+    with runtime.session() as s:
+        rows = {i.rating_key: i for i in s.scalars(select(LibraryItem))}
+    assert _mirror(runtime) == _truth(plex)
+    forbidden = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+    for key in dirty:
+        assert rows[key].file_paths and not forbidden & set(rows[key].summary or "")
+
+
 def test_dirty_album_arriving_by_webhook_is_cleaned(plex, make_runtime):
     runtime = make_runtime(plex)
     runtime.remember_machine_identifier(plex.machine_identifier)
