@@ -431,7 +431,7 @@ def test_as_dict_is_json_ready_and_snake_case() -> None:
     json.dumps(data)
     assert set(data) == {
         "match", "reason", "score", "title_score", "author_score", "narrator_score", "guard", "asin",
-        "key", "request_key", "item_key",
+        "key", "request_key", "item_key", "evidence",
     }
     assert data["key"] == data["item_key"] == "('row', 7)" and data["request_key"] == "r1"
 

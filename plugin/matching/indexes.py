@@ -379,7 +379,8 @@ class MatchIndex(_Index[ItemSide]):
         item = self._sides[slot]
         # The index knows which items have ASINs: no need to look through the others'.
         asins = item_asins(item) if slot in self._asins else {}
-        return _Prepared(item.title or "", item.author, item.narrator, asins, item.key)
+        return _Prepared(item.title or "", item.author, item.narrator, asins, item.key, item.duration_ms, None,
+                         item.file_paths)
 
     def best_match(self, request: RequestSide) -> Decision | None:
         """The best accepted decision for *request* (its ``key`` is the item's), or None."""

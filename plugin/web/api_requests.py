@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from plugin import requests_service as service
 from plugin.asin import normalize_asin
+from plugin.matching.evidence import check_duration_ms, check_language
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
 from plugin.status import iso
 from plugin.web.auth import require_api_key
@@ -22,11 +23,13 @@ MAX_ASINS = 1000
 CREATE_FIELDS: dict[str, tuple[str, int, bool]] = {
     "title": ("text", 512, True), "author": ("text", 512, False), "narrator": ("text", 512, False),
     "asin": ("asin", 10, False), "user": ("text", 128, False), "status": ("status", 32, False),
+    "duration_ms": ("duration", 0, False), "language": ("language", 35, False),
 }
 UPDATE_FIELDS: dict[str, tuple[str, int, bool]] = {
     "status": ("status", 32, False), "error_message": ("text", 4000, False),
     "search_attempts": ("count", 1_000_000, False), "download_attempts": ("count", 1_000_000, False),
     "import_attempts": ("count", 1_000_000, False),
+    "duration_ms": ("duration", 0, False), "language": ("language", 35, False),
 }
 
 
@@ -48,6 +51,12 @@ def validate(body: dict[str, Any], spec: dict[str, tuple[str, int, bool]]) -> di
                     out[name] = None
             continue
         value = body[name]
+        if kind in ("duration", "language"):
+            try:
+                out[name] = check_duration_ms(value) if kind == "duration" else check_language(value)
+            except ValueError as exc:
+                errors[name] = str(exc)
+            continue
         if kind == "count":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= bound:
                 errors[name] = f"must be a whole number from 0 to {bound}"
@@ -81,7 +90,8 @@ def validate(body: dict[str, Any], spec: dict[str, tuple[str, int, bool]]) -> di
 def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
     return {
         "id": req.id, "user": req.user, "title": req.title, "author": req.author, "narrator": req.narrator,
-        "asin": req.asin, "status": req.status, "error_message": req.error_message,
+        "asin": req.asin, "duration_ms": req.duration_ms, "language": req.language,
+        "status": req.status, "error_message": req.error_message,
         "search_attempts": req.search_attempts, "download_attempts": req.download_attempts,
         "import_attempts": req.import_attempts,
         "library_item": None if item is None else {"id": item.id, "rating_key": item.rating_key, "guid": item.guid,
