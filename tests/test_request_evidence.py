@@ -32,7 +32,8 @@ def german_library(runtime):
                                None, None, 1_700_000_000, 1_700_000_000, (), "fp1"))
         writer.flush()
         conn.execute(ITEMS.update().values(
-            file_paths=["/Hörbücher/Stephen King/Billy Summers (Ungekürzt)/01.mp3"], duration_ms=18 * HOUR + 40 * 60_000,
+            file_paths=["/Hörbücher/Stephen King/Billy Summers (Ungekürzt)/01.mp3"],
+            duration_ms=18 * HOUR + 40 * 60_000,
             narrator="David Nathan"))
         refresh_keys(conn, guids=["plex://album/billy"])
 
@@ -88,7 +89,8 @@ def test_runtime_is_evidence_at_creation(api, german_library) -> None:
                                              "duration_ms": 6 * HOUR})
     assert far.status_code == 201, far.get_json()  # an abridgement, not this recording
     near = api.get(f"/api/v1/requests/{far.get_json()['id']}/candidates").get_json()["items"]
-    assert near[0]["reason"] == "runtime_mismatch" and near[0]["evidence"][1].startswith("runtime_apart 6h00m vs 18h40m")
+    assert near[0]["reason"] == "runtime_mismatch"
+    assert near[0]["evidence"][1].startswith("runtime_apart 6h00m vs 18h40m")
     # Under a name Plex does not know, the same runtime and narrator still say "this recording".
     close = api.post("/api/v1/requests", json={"title": "Billy Summers", "author": "Paul Sheldon",
                                                "narrator": "David Nathan", "language": "de",

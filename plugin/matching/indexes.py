@@ -11,7 +11,9 @@ from functools import lru_cache
 from typing import Generic, Iterable, Mapping, TypeVar
 
 from plugin.matching.decision import Decision, _compare_titles, _decide, _names_rule_out, _rank
-from plugin.matching.sides import ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request, _request_asins, item_asins
+from plugin.matching.sides import (
+    ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request, _request_asins, item_asins,
+)
 from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title
 
