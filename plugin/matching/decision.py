@@ -280,8 +280,9 @@ def _names_rule_out(req: _Prepared, item: _Prepared) -> bool:
     item_authors = item.authors
     if not req.authors or not item_authors:
         return False
-    if runtime_evidence(req.duration_ms, item.duration_ms) == "runtime_close":
-        return False  # with the narrator, strong enough to overcome a pen name
+    if (req.narrators and runtime_evidence(req.duration_ms, item.duration_ms) == "runtime_close"
+            and people_may_match(req.narrators, item.narrators or item_authors, NARRATOR_FLOOR)):
+        return False  # the same recording: strong enough to overcome a pen name
     return not (
         people_may_match(req.authors, item_authors, AUTHOR_FLOOR)
         or people_may_match(req.narrators, item_authors, AUTHOR_FLOOR)
