@@ -280,7 +280,8 @@ def _names_rule_out(req: _Prepared, item: _Prepared) -> bool:
     item_authors = item.authors
     if not req.authors or not item_authors:
         return False
-    if (req.narrators and runtime_evidence(req.duration_ms, item.duration_ms) == "runtime_close"
+    if (req.duration_ms and item.duration_ms and req.raw_narrator
+            and runtime_evidence(req.duration_ms, item.duration_ms) == "runtime_close"
             and people_may_match(req.narrators, item.narrators or item_authors, NARRATOR_FLOOR)):
         return False  # the same recording: strong enough to overcome a pen name
     return not (

@@ -88,10 +88,13 @@ _WORD_SIGNALS = {
     "audiobuch": "de",
 }
 _WORD_SIGNALS = {word: code for word, code in _WORD_SIGNALS.items() if code}
+_WORD_SIGNAL_RE = re.compile(r"\b(?:" + "|".join(sorted(_WORD_SIGNALS, key=len, reverse=True)) + r")\b")
+# Every marker above has one of these characters or words in it: most titles have none.
+_MAYBE_MARKER_RE = re.compile(r"[(\[{]|edition|ausgabe|version|edicion|edizione|editie|audio|livre|\bin\s"
+                              r"|" + "|".join(sorted(_WORD_SIGNALS, key=len, reverse=True)))
 _PHRASES_RE = re.compile(r"\blivres?\s+audio\b|\bversion\s+integrale\b|\btexte\s+integral\b")
 _CODE_RE = re.compile(r"[(\[{]\s*(?P<code>[a-z]{2,3})(?:[-_][a-z]{2})?\s*[)\]}]")
 _TWO_LETTER = frozenset(_LANGUAGE_NAMES)
-_WORD_RE = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=65_536)
@@ -104,6 +107,8 @@ def language_signal(text: str | None) -> str | None:
     if not text:
         return None
     folded = fold(text)
+    if _MAYBE_MARKER_RE.search(folded) is None:
+        return None
     m = _NAMED_RE.search(folded)
     if m:
         return _NAME_TO_CODE[next(g for g in m.groups() if g)]
@@ -115,11 +120,8 @@ def language_signal(text: str | None) -> str | None:
             return _THREE_LETTER[code]
         if code in _TWO_LETTER and code not in ("it", "no"):  # "(It)" and "[No]" are words
             return code
-    for word in _WORD_RE.findall(folded):
-        code = _WORD_SIGNALS.get(word)
-        if code:
-            return code
-    return None
+    m = _WORD_SIGNAL_RE.search(folded)
+    return _WORD_SIGNALS[m.group(0)] if m else None
 
 
 def item_language(title: str | None, paths: Iterable[str]) -> str | None:
