@@ -79,12 +79,13 @@ def check_conflicts(conn: Connection, request: RequestSide, user: str | None) ->
 
 def create(runtime: Runtime, fields: dict[str, Any]) -> int:
     side = RequestSide(title=fields["title"], author=fields.get("author"), narrator=fields.get("narrator"),
-                       asin=fields.get("asin"))
+                       asin=fields.get("asin"), duration_ms=fields.get("duration_ms"), language=fields.get("language"))
     now = utcnow()
     with runtime.engine.begin() as conn:
         if fields.get("status", "pending") in OPEN_STATUSES:
             check_conflicts(conn, side, fields.get("user"))
         values = {"title": side.title, "author": side.author, "narrator": side.narrator, "asin": side.asin,
+                  "duration_ms": side.duration_ms, "language": side.language,
                   "user": fields.get("user"), "status": fields.get("status", "pending"), "search_attempts": 0,
                   "download_attempts": 0, "import_attempts": 0, "created_at": now, "updated_at": now}
         if values["status"] == "available":

@@ -82,7 +82,8 @@ def test_asin_keys_follow_the_one_path_asin_rule(runtime) -> None:
         assert found is not None and found.reason == "asin_path"
         assert found.item_key == conn.execute(select(ITEMS.c.id).where(ITEMS.c.guid == "plex://album/k1")).scalar()
         assert best_library_match(conn, RequestSide("Mixed", "Nobody", asin="B00B7NPRY8")) is None
-    assert not explain(RequestSide("Mixed", "Nobody", asin="B00B7NPRY8"), ItemSide("Disc 2", file_paths=tuple(two))).match
+    mixed = ItemSide("Disc 2", file_paths=tuple(two))
+    assert not explain(RequestSide("Mixed", "Nobody", asin="B00B7NPRY8"), mixed).match
 
 
 def test_store_keys_finds_rows_by_guid_and_ignores_unknown_ones(runtime) -> None:

@@ -431,7 +431,7 @@ def test_as_dict_is_json_ready_and_snake_case() -> None:
     json.dumps(data)
     assert set(data) == {
         "match", "reason", "score", "title_score", "author_score", "narrator_score", "guard", "asin",
-        "key", "request_key", "item_key",
+        "key", "request_key", "item_key", "evidence",
     }
     assert data["key"] == data["item_key"] == "('row', 7)" and data["request_key"] == "r1"
 
@@ -545,9 +545,9 @@ def test_indexes_agree_with_explain_on_every_corpus_pair() -> None:
     missed = []
     for line in CORPUS.read_text(encoding="utf-8").splitlines():
         pair = json.loads(line)
-        request = RequestSide(**{f: pair["request"].get(f) for f in ("title", "author", "narrator", "asin")}, key="r")
+        request = RequestSide(**pair["request"], key="r")
         path = pair["item"].get("file_path")
-        item = ItemSide(**{f: pair["item"].get(f) for f in ("title", "author", "narrator", "asin", "guid")},
+        item = ItemSide(**{f: pair["item"].get(f) for f in ("title", "author", "narrator", "asin", "guid", "duration_ms")},
                         file_paths=(path,) if path else (), key="i")
         expected = explain(request, item)
         best = MatchIndex([item]).best_match(request)
@@ -685,3 +685,93 @@ def test_match_pairs_decides_each_line_and_survives_malformed_ones() -> None:
     assert "item" in out[2]["error"] and "request.title" in out[3]["error"] and "request.author" in out[4]["error"]
     assert (out[-1]["match"], out[-1]["reason"], out[-1]["asin"]) == (True, "asin_path", "B002V1OF70")
     json.dumps(out)
+
+
+# ------------------------------------------------- evidence beyond title and author
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Nineteen Eighty-Four", "1984"), ("Twenty Thousand Leagues Under the Sea", "20,000 Leagues Under the Sea"),
+    ("One Hundred and One Dalmatians", "101 Dalmatians"), ("Catch Twenty-Two", "Catch-22"),
+    ("21 Lessons for the 21st Century", "Twenty-One Lessons for the Twenty-First Century"),
+    ("The Colour of Magic", "The Color of Magic"), ("Fifty Shades of Grey", "50 Shades of Gray"),
+    ("03. Children of Dune", "03 - Children of Dune"),
+])
+def test_numbers_and_spellings_are_written_one_way(a: str, b: str) -> None:
+    assert parse_title(a).key == parse_title(b).key
+    assert set(parse_title(a).tokens) <= set(sketch_title(a).words)  # the sketch still finds what the parse keeps
+
+
+def test_counting_is_no_number_and_single_ordinals_stay_words() -> None:
+    from plugin.matching.numbers import spell_digits
+
+    assert spell_digits("one two three") == "1 2 3"
+    assert spell_digits("second foundation") == "second foundation"
+    assert spell_digits("the hundred-year-old man") == "the 100-year-old man"
+
+
+@pytest.mark.parametrize("title, kinds", [
+    ("I Am Malala (Young Readers Edition)", {"young_readers"}), ("Coraline: The Graphic Novel", {"graphic"}),
+    ("Summary of Atomic Habits", {"summary"}), ("The Artist's Way Workbook", {"workbook"}),
+    ("The Great Gatsby (SparkNotes Literature Guide)", {"study_guide"}),
+    ("Fantastic Beasts and Where to Find Them: The Original Screenplay", {"script"}),
+    ("The Martian: Classroom Edition", {"young_readers"}),
+    ("The Name of the Wind: 10th Anniversary Deluxe Edition", set()), ("Dune (Unabridged)", set()),
+])
+def test_derivative_kinds(title: str, kinds: set[str]) -> None:
+    from plugin.matching.evidence import derivative_kinds
+
+    assert derivative_kinds(title) == kinds
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Doctor Sleep (German Edition)", "de"), ("Origin (Ungekürzt)", "de"), ("/Hörbücher/Stephen King/It", "de"),
+    ("Verity (Version française)", "fr"), ("/Livres audio/Colleen Hoover", "fr"), ("Sapiens [fra]", "fr"),
+    ("Dune (Edición en español)", "es"), ("Christine [ger]", "de"), ("Project Hail Mary [eng]", "en"),
+    ("Les Misérables", None), ("Der Prozess", None), ("It (Unabridged)", None), ("Stephen King - It", None),
+])
+def test_language_signals_are_markers_not_title_words(text: str, language: str | None) -> None:
+    from plugin.matching.evidence import language_signal
+
+    assert language_signal(text) == language
+
+
+def test_runtime_evidence_both_ways() -> None:
+    from plugin.matching.evidence import runtime_evidence
+
+    hour = 3_600_000
+    assert runtime_evidence(10 * hour, 10 * hour + 120_000) == "runtime_close"   # 2 minutes
+    assert runtime_evidence(40 * hour, 41 * hour) == "runtime_close"             # 2.4 %
+    assert runtime_evidence(10 * hour, 11 * hour) is None                        # another recording, maybe
+    assert runtime_evidence(20 * hour, 6 * hour) == "runtime_apart"              # an abridgement
+    assert runtime_evidence(None, 6 * hour) is None and runtime_evidence(0, 6 * hour) is None
+
+
+def test_pen_names_join_authors_but_a_title_alone_never_overcomes_a_mismatch() -> None:
+    hour = 3_600_000
+    bachman = explain(RequestSide("Thinner", "Richard Bachman"), ItemSide("Thinner", "Stephen King"))
+    assert bachman.match and "pen_name richard bachman = stephen king" in bachman.evidence
+    stranger = explain(RequestSide("Heat Wave", "Richard Castle", "Johnathan McClain"),
+                       ItemSide("Heat Wave", "Tom Straw", narrator="Johnathan McClain"))
+    assert (stranger.match, stranger.reason) == (False, "author_mismatch")
+    recording = explain(RequestSide("Heat Wave", "Richard Castle", "Johnathan McClain", duration_ms=7 * hour),
+                        ItemSide("Heat Wave", "Tom Straw", narrator="Johnathan McClain", duration_ms=7 * hour + 60_000))
+    assert recording.match and "runtime and narrator overcome the author mismatch" in recording.evidence
+    other_voice = explain(RequestSide("Heat Wave", "Richard Castle", "Johnathan McClain", duration_ms=7 * hour),
+                          ItemSide("Heat Wave", "Tom Straw", narrator="Someone Else", duration_ms=7 * hour))
+    assert other_voice.reason == "author_mismatch"
+
+
+def test_every_accepted_decision_names_its_evidence() -> None:
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        pair = json.loads(line)
+        result = next(match_pairs([line]))
+        if result["match"]:
+            assert result["evidence"], pair["note"]
+            assert result["reason"] != "fuzzy" or any(e.startswith("title ") for e in result["evidence"])
+
+
+def test_part_two_alone_is_one_part_of_a_split_book() -> None:
+    d = explain(RequestSide("Twenty Thousand Leagues Under the Sea", "Jules Verne"),
+                ItemSide("Twenty Thousand Leagues Under the Sea: Part Two", "Jules Verne"))
+    assert (d.match, d.guard) == (False, "split_part")

@@ -1,10 +1,10 @@
 """The labelled corpus through match_pairs (the function behind `plexbooks match-pairs`).
 
-Zero false positives is the product requirement ("no false available"); recall has a
-floor just below what the matcher measures, so a regression shows up while the few true
-pairs it knowingly misses (pseudonyms, "1984" vs "Nineteen Eighty-Four", one-word titles
-without an author) do not fail the build. The corpus is written by
-tests/corpus/make_matching_corpus.py.
+Zero false positives is the product requirement ("no false available"); recall must stay
+at or above 0.97 on the whole corpus. The few true pairs the matcher knowingly misses are
+one-word or authorless titles without other evidence, a Plex author that is the narrator
+when the request names none, and UK/US retitlings. The corpus is written by
+tests/corpus/make_matching_corpus.py, which gives each pair a one-line reason.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from plugin.models import AudiobookRequest, utcnow
 from plugin.plex import AlbumRecord, TrackPage, TrackRecord
 
 CORPUS = Path(__file__).parent / "corpus" / "matching.jsonl"
-RECALL_FLOOR = 0.96  # measured: 396 / 409 = 0.968
+RECALL_FLOOR = 0.97  # measured: 615 / 626 = 0.982
 
 
 def test_corpus_precision_and_recall(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,16 +77,21 @@ class _Tracks:
     """Stands in for the Plex client's track listing only: the corpus has albums Plex could
     hold but the simulator will not make (no author, any guid, any folder name)."""
 
-    def __init__(self, files: dict[str, list[str]]) -> None:
-        self.files = files
+    def __init__(self, albums: dict[str, dict]) -> None:
+        self.albums = albums
 
     def tracks(self, rating_key: str) -> list[TrackRecord]:
-        return [TrackRecord(f"{rating_key}-{i}", rating_key, "Part", None, 3_600_000, (path,))
-                for i, path in enumerate(self.files.get(rating_key, []))]
+        item = self.albums[rating_key]
+        paths = [item["file_path"]] if item.get("file_path") else list(item.get("file_paths") or [])
+        paths = paths or [f"/audiobooks/{item.get('author')}/{item['title']}/book.m4b"]
+        # The album's runtime shared by its files; the narrator as taggers write it (track artist).
+        duration = item.get("duration_ms") or 3_600_000 * len(paths)
+        return [TrackRecord(f"{rating_key}-{i}", rating_key, "Part", item.get("narrator"), duration // len(paths),
+                            (path,)) for i, path in enumerate(paths)]
 
     def track_page(self, section: str, offset: int, size: int) -> TrackPage:
         """The section's track listing, album by album, as Plex pages it."""
-        listing = [t for key in sorted(self.files) for t in self.tracks(key)]
+        listing = [t for key in sorted(self.albums) for t in self.tracks(key)]
         return TrackPage(offset, len(listing), listing[offset:offset + size])
 
 
@@ -94,7 +99,7 @@ def _mirror_corpus_items(runtime, pairs: list[dict]) -> dict[int, str]:
     """Write each pair's item through the mirror's own writers (album listing, then track
     details); returns pair index -> guid."""
     guids: dict[int, str] = {}
-    files: dict[str, list[str]] = {}
+    albums: dict[str, dict] = {}
     now = utcnow()
     with runtime.engine.begin() as conn:
         writer = MirrorWriter(conn, now)
@@ -107,10 +112,9 @@ def _mirror_corpus_items(runtime, pairs: list[dict]) -> dict[int, str]:
             writer.add(AlbumRecord(rating_key, guid, item["title"], item.get("author"), None, None, "3", None, None,
                                    None, None, 1_700_000_000 + n, 1_700_000_000 + n, external, f"fp{n}"))
             guids[n] = guid
-            paths = [item["file_path"]] if item.get("file_path") else list(item.get("file_paths") or [])
-            files[rating_key] = paths or [f"/audiobooks/{item.get('author')}/{item['title']}/book.m4b"]
+            albums[rating_key] = item
         writer.flush()
-    details.fetch(runtime, _Tracks(files), item_ids=None, sections=["3"])  # type: ignore[arg-type]
+    details.fetch(runtime, _Tracks(albums), item_ids=None, sections=["3"])  # type: ignore[arg-type]
     return guids
 
 
@@ -161,7 +165,7 @@ def _request_count(runtime) -> int:
 def _item_side(item: dict) -> ItemSide:
     paths = [item["file_path"]] if item.get("file_path") else list(item.get("file_paths") or [])
     return ItemSide(item["title"], item.get("author"), item.get("narrator"), item.get("asin"), item.get("guid"),
-                    file_paths=tuple(paths))
+                    file_paths=tuple(paths), duration_ms=item.get("duration_ms"))
 
 
 def test_the_creation_look_up_decides_as_an_index_over_the_whole_mirror(runtime) -> None:

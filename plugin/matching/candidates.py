@@ -180,7 +180,8 @@ def _ids_for(conn: Connection, keys: Iterable[str]) -> set[int]:
     wanted = list(dict.fromkeys(keys))
     out: set[int] = set()
     for start in range(0, len(wanted), CHUNK):
-        out.update(i for (i,) in conn.execute(select(KEYS.c.item_id).where(KEYS.c.key.in_(wanted[start:start + CHUNK]))))
+        query = select(KEYS.c.item_id).where(KEYS.c.key.in_(wanted[start:start + CHUNK]))
+        out.update(i for (i,) in conn.execute(query))
     return out
 
 

@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Indel
 
-from plugin.matching.people import people_may_match, people_similarity
+from plugin.matching.evidence import format_runtime, runtime_evidence
+from plugin.matching.people import pen_name_link, people_may_match, people_similarity
 from plugin.matching.sides import ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request
 from plugin.matching.text import token_close
 from plugin.matching.titles import Segment, Title
@@ -65,8 +66,14 @@ SUBTITLE_ABSENT_FACTOR = 0.9
 ASIN_REASONS = ("asin_field", "asin_guid", "asin_path")
 GUARDS = (
     "omnibus", "split_part", "series_number", "extra_words", "subtitle_mismatch", "series_prefix",
-    "author_mismatch", "author_missing",
+    "derivative", "other_language", "runtime_mismatch", "author_mismatch", "author_missing",
 )
+# A request narrator at least this like the album's narrator (or, with none, its artist)
+# is "the same narrator" for the runtime rule.
+NARRATOR_FLOOR = 0.8
+# The title score the runtime-and-narrator rule needs: the same title, give or take a
+# subtitle or a spelling.
+STRONG_TITLE = 0.85
 
 
 
@@ -95,6 +102,10 @@ class Decision:
     key: object = None
     request_key: object = None
     item_key: object = None
+    # What the decision rested on, one short phrase each: "asin_path B002V1OF70",
+    # "title 1.0", "author 0.95", "pen_name richard bachman = stephen king",
+    # "runtime_close 10h12m vs 10h15m", "narrator 1.0", "language de (marker) vs en".
+    evidence: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready, snake_case. Keys that are not JSON scalars are given as strings."""
@@ -110,6 +121,7 @@ class Decision:
             "key": _json_key(self.key),
             "request_key": _json_key(self.request_key),
             "item_key": _json_key(self.item_key),
+            "evidence": list(self.evidence),
         }
 
 
@@ -260,17 +272,30 @@ def _names_rule_out(req: _Prepared, item: _Prepared) -> bool:
     """:func:`_names_clash` for this pair, told without scoring the names in full.
 
     The same rule: both sides name authors, and neither the request's authors nor its
-    narrators may be the Plex author (``people_similarity`` below ``AUTHOR_FLOOR``).
-    An index asks it of every plausible candidate before parsing the candidate's
-    title, and most candidates' names are simply someone else's.
+    narrators may be the Plex author (``people_similarity`` below ``AUTHOR_FLOOR``), and
+    no runtime close on both sides may overcome it. An index asks it of every plausible
+    candidate before parsing the candidate's title, and most candidates' names are simply
+    someone else's.
     """
     item_authors = item.authors
     if not req.authors or not item_authors:
         return False
+    if (req.duration_ms and item.duration_ms and req.raw_narrator
+            and runtime_evidence(req.duration_ms, item.duration_ms) == "runtime_close"
+            and people_may_match(req.narrators, item.narrators or item_authors, NARRATOR_FLOOR)):
+        return False  # the same recording: strong enough to overcome a pen name
     return not (
         people_may_match(req.authors, item_authors, AUTHOR_FLOOR)
         or people_may_match(req.narrators, item_authors, AUTHOR_FLOOR)
     )
+
+
+def _voice(req: _Prepared, item: _Prepared) -> float | None:
+    """How like the request's narrator the recording's narrator is: the album's narrator,
+    or, when it names none, its artist (who is often the narrator)."""
+    if not req.narrators:
+        return None
+    return people_similarity(req.narrators, item.narrators or item.authors)
 
 
 def _decide(
@@ -288,35 +313,78 @@ def _decide(
     author_score = people_similarity(req.authors, item.authors)
     narrator_score = people_similarity(req.narrators, item.authors)
     component = max(author_score or 0.0, narrator_score or 0.0)
-    score = round(TITLE_WEIGHT * title_score + AUTHOR_WEIGHT * component, 4)
     title_score = round(title_score, 4)
     if author_score is not None:
         author_score = round(author_score, 4)
     if narrator_score is not None:
         narrator_score = round(narrator_score, 4)
+    evidence: list[str] = []
 
     req_asin = next(iter(req.asins), None)
     if req_asin is not None and item.asins:
+        score = round(TITLE_WEIGHT * title_score + AUTHOR_WEIGHT * component, 4)
         if req_asin in item.asins:
             return Decision(
                 True, item.asins[req_asin], 1.0, title_score, author_score, narrator_score,
-                None, req_asin, key, req.key, item.key,
+                None, req_asin, key, req.key, item.key, (f"{item.asins[req_asin]} {req_asin}",),
             )
         return Decision(
             False, "asin_mismatch", score, title_score, author_score, narrator_score,
             None, ",".join((req_asin, *item.asins)), key, req.key, item.key,
+            (f"asin_mismatch {req_asin} vs {','.join(item.asins)}",),
         )
 
+    evidence.append(f"title {title_score}")
+    runtime = runtime_evidence(req.duration_ms, item.duration_ms)
+    if runtime is not None:
+        evidence.append(f"{runtime} {format_runtime(req.duration_ms or 0)} vs {format_runtime(item.duration_ms or 0)}")
+    voice = _voice(req, item)
+    if voice is not None and voice >= NARRATOR_FLOOR:
+        evidence.append(f"narrator {round(voice, 4)}")
+    # A runtime within minutes and the same narrator: the same recording, whatever names
+    # its author carries (a pen name) -- never the title alone.
+    strong = runtime == "runtime_close" and voice is not None and voice >= NARRATOR_FLOOR
+    if guard is None:
+        kinds = req.derivatives ^ item.derivatives
+        if kinds:
+            guard = "derivative"
+            side = "item" if kinds & item.derivatives else "request"
+            evidence.append(f"derivative {','.join(sorted(kinds))} on the {side} only")
+    if guard is None:
+        lr, li = req.language, item.language
+        if lr is not None and li is not None:
+            if lr[0] != li[0]:
+                guard = "other_language"
+            evidence.append(f"language {lr[0]} ({lr[1]}) vs {li[0]} ({li[1]})")
+    if guard is None and runtime == "runtime_apart":
+        guard = "runtime_mismatch"
+
+    pen = pen_name_link(req.authors, item.authors)
+    if pen is not None:
+        evidence.append(f"pen_name {pen[0]} = {pen[1]}")
+    elif author_score is not None and author_score >= AUTHOR_FLOOR:
+        evidence.append(f"author {author_score}")
+    if narrator_score is not None and narrator_score >= AUTHOR_FLOOR and narrator_score > (author_score or 0.0):
+        evidence.append(f"narrator_as_author {narrator_score}")
     if guard is None:
         if _names_clash(author_score, component):
-            guard = "author_mismatch"
+            if strong and title_score >= STRONG_TITLE:
+                evidence.append("runtime and narrator overcome the author mismatch")
+                component = max(component, voice or 0.0)
+            else:
+                guard = "author_mismatch"
         elif author_score is None and (narrator_score is None or narrator_score < AUTHOR_FLOOR):
             # No name to compare (and the narrator does not turn out to be the Plex
             # author): the title is the only evidence. Accept it only when it is exact and
-            # not a single word -- "It" or "Dune" alone names too many books.
+            # not a single word -- "It" or "Dune" alone names too many books -- unless
+            # the runtime and the narrator say it is this recording.
+            evidence.append("author_missing")
             words = min(len(req.title.key.split()), len(item.title.key.split()))
-            if title_score < 1.0 or words < 2:
+            if strong and title_score >= STRONG_TITLE:
+                component = max(component, voice or 0.0)
+            elif title_score < 1.0 or words < 2:
                 guard = "author_missing"
+    score = round(TITLE_WEIGHT * title_score + AUTHOR_WEIGHT * component, 4)
     if score < ACCEPT_THRESHOLD:
         reason, match = "below_threshold", False
     elif guard is not None:
@@ -325,7 +393,7 @@ def _decide(
         reason, match = "fuzzy", True
     return Decision(
         match, reason, score, title_score, author_score, narrator_score,
-        guard, None, key, req.key, item.key,
+        guard, None, key, req.key, item.key, tuple(evidence),
     )
 
 

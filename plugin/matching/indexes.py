@@ -11,7 +11,9 @@ from functools import lru_cache
 from typing import Generic, Iterable, Mapping, TypeVar
 
 from plugin.matching.decision import Decision, _compare_titles, _decide, _names_rule_out, _rank
-from plugin.matching.sides import ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request, _request_asins, item_asins
+from plugin.matching.sides import (
+    ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request, _request_asins, item_asins,
+)
 from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title
 
@@ -379,7 +381,8 @@ class MatchIndex(_Index[ItemSide]):
         item = self._sides[slot]
         # The index knows which items have ASINs: no need to look through the others'.
         asins = item_asins(item) if slot in self._asins else {}
-        return _Prepared(item.title or "", item.author, item.narrator, asins, item.key)
+        return _Prepared(item.title or "", item.author, item.narrator, asins, item.key, item.duration_ms, None,
+                         item.file_paths)
 
     def best_match(self, request: RequestSide) -> Decision | None:
         """The best accepted decision for *request* (its ``key`` is the item's), or None."""

@@ -10,8 +10,10 @@ library items, and the same title is parsed on every scan.
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -205,12 +207,46 @@ def _name_similarity(a_tokens: tuple[str, ...], b_tokens: tuple[str, ...]) -> fl
     return min(DIFFERENT_PEOPLE_MAX, fuzz.token_sort_ratio(" ".join(a.tokens), " ".join(b.tokens)) / 100.0)
 
 
+PEN_NAMES_FILE = Path(__file__).with_name("pen_names.json")
+# Two names of one writer (a pen name and the real name) score this: as sure as a name
+# written two ways, a little less than the same name.
+PEN_NAME_SCORE = 0.9
+
+
+@lru_cache(maxsize=1)
+def _pen_name_groups() -> dict[str, frozenset[int]]:
+    """Compact name -> the pen-name groups it belongs to (``pen_names.json``)."""
+    groups: dict[str, set[int]] = {}
+    for n, names in enumerate(json.loads(PEN_NAMES_FILE.read_text(encoding="utf-8"))["groups"]):
+        for name in names:
+            for person in parse_people(name):
+                groups.setdefault(person.compact, set()).add(n)
+    return {name: frozenset(ids) for name, ids in groups.items()}
+
+
+def pen_name_link(a: tuple[Person, ...], b: tuple[Person, ...]) -> tuple[str, str] | None:
+    """(name on a, name on b) when a name of *a* and one of *b* are one writer's pen
+    name and real name (or two pen names), else None."""
+    groups = _pen_name_groups()
+    for x in a:
+        gx = groups.get(x.compact)
+        if gx:
+            for y in b:
+                if x.compact != y.compact and not gx.isdisjoint(groups.get(y.compact, ())):
+                    return " ".join(x.tokens), " ".join(y.tokens)
+    return None
+
+
 def _same_person_evidence(a: Person, b: Person) -> float | None:
     """:func:`person_similarity` when the names' structure decides it (same letters,
     same words, same surname, a surname with its particle glued); None when nothing
     does: then they are different people, scored at most ``DIFFERENT_PEOPLE_MAX``."""
     if a.compact == b.compact:
         return 1.0
+    groups = _pen_name_groups()
+    ga = groups.get(a.compact)
+    if ga and not ga.isdisjoint(groups.get(b.compact, ())):
+        return PEN_NAME_SCORE
     if a.sorted_tokens == b.sorted_tokens:
         return 0.95  # "King Stephen" written without the comma
     surname = Indel.normalized_similarity(a.last, b.last)

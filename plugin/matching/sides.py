@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from plugin.asin import asin_from_guid, normalize_asin, path_asin
+from plugin.matching.evidence import ASSUMED_REQUEST_LANGUAGE, derivative_kinds, item_language, primary_language
 from plugin.matching.people import Person, parse_people
 from plugin.matching.titles import Title, parse_title
 
@@ -83,10 +84,31 @@ class _Prepared:
     raw_narrator: str | None
     asins: Mapping[str, str]
     key: object
+    duration_ms: int | None = None
+    language_tag: str | None = None  # the request's language field
+    paths: tuple[str, ...] = ()  # the item's file paths
+    is_request: bool = False
 
     @property
     def title(self) -> Title:
         return parse_title(self.raw_title)
+
+    @property
+    def language(self) -> tuple[str, str] | None:
+        """(primary language, where it was read) for this side, or None when unknown: the
+        request's ``language`` field, else a marker in the title (or the item's folders),
+        else, for a request, the assumed language."""
+        tag = primary_language(self.language_tag)
+        if tag:
+            return tag, "language"
+        found = item_language(self.raw_title, self.paths)
+        if found:
+            return found, "marker"
+        return (ASSUMED_REQUEST_LANGUAGE, "assumed") if self.is_request else None
+
+    @property
+    def derivatives(self) -> frozenset[str]:
+        return derivative_kinds(self.raw_title)
 
     @property
     def authors(self) -> tuple[Person, ...]:
@@ -103,9 +125,11 @@ def _request_asins(request: RequestSide) -> dict[str, str]:
 
 
 def _prepare_request(request: RequestSide) -> _Prepared:
-    return _Prepared(request.title or "", request.author, request.narrator, _request_asins(request), request.key)
+    return _Prepared(request.title or "", request.author, request.narrator, _request_asins(request), request.key,
+                     request.duration_ms, request.language, is_request=True)
 
 
 def _prepare_item(item: ItemSide) -> _Prepared:
-    return _Prepared(item.title or "", item.author, item.narrator, item_asins(item), item.key)
+    return _Prepared(item.title or "", item.author, item.narrator, item_asins(item), item.key, item.duration_ms,
+                     None, item.file_paths)
 

@@ -10,8 +10,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from plugin.matching.numbers import _WORD_NUMBERS, _canonical, _number, _roman
-from plugin.matching.text import _DIGIT_RE, STOPWORDS, fold
+from plugin.matching.numbers import _WORD_NUMBERS, _number, _roman, spell_digits
+from plugin.matching.text import _DIGIT_RE, STOPWORDS, _canonical, fold
 from plugin.matching.titles import _NUM, _RANGE_RE
 
 class TitleSketch(NamedTuple):
@@ -183,7 +183,7 @@ def sketch_title(raw: str) -> TitleSketch:
     Set operations and cached per-word facts: an index sketches every title of a
     library, so this is kept to a few microseconds a title.
     """
-    text = fold(raw or "")
+    text = spell_digits(fold(raw or ""))
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "-" in text or "," in text:  # the marks below go by single spaces, as the parse's

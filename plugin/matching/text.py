@@ -6,7 +6,8 @@ import unicodedata
 
 from rapidfuzz.distance import Indel
 
-from plugin.matching.numbers import _canonical
+from plugin.matching.numbers import _STANDALONE_ROMAN, _roman
+from plugin.matching.spellings import AMERICAN
 
 _CHAR_MAP = str.maketrans(
     {
@@ -38,6 +39,21 @@ STOPWORDS = frozenset(
     "a an the and of or to in on at for by with from is as "
     "le la les el los las l d un une der das".split()
 )
+
+
+def _canonical(tok: str) -> str:
+    """One word as titles are compared: numbers written one way ("03", "8th", "IV"), and
+    British spellings the American way.
+
+    ``isdecimal``, not ``isdigit``: ``int`` rejects digits such as "፩".
+    """
+    if tok.isdecimal():
+        return str(int(tok))
+    if tok[0].isdigit() and tok[-2:] in ("st", "nd", "rd", "th") and tok[:-2].isdecimal():
+        return str(int(tok[:-2]))  # "8th" → "8"
+    if tok in _STANDALONE_ROMAN:
+        return str(_roman(tok))
+    return AMERICAN.get(tok, tok)  # "colour" → "color", "grey" → "gray"
 
 
 def _tokens(text: str) -> list[str]:

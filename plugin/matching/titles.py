@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from plugin.matching.numbers import _WORD_NUMBERS, _number
+from plugin.matching.numbers import _WORD_NUMBERS, _number, spell_digits
 from plugin.matching.text import _DIGIT_RE, STOPWORDS, _tokens, fold
 
 _NUM = (
@@ -63,6 +63,7 @@ _SPLIT_RE = re.compile(
     rf"(?:^|[\s,:;(\[-])\s*(?:(?:part|pt|disc|cd)\.?\s*(?P<n1>{_SPLIT_NUM})\s*(?:of|/)"
     rf"|(?P<n2>{_SPLIT_NUM})\s+of)\s*(?P<m>{_SPLIT_NUM})\s*$"
 )
+_PART_ONLY_RE = re.compile(r"^(?:part|pt)\.?\s*(?:\d+|[ivx]{1,4})$")
 _PAREN_RANGE_RE = re.compile(r"^(?P<s>.*?[a-z].*?)[\s,]+#?(\d{1,3})\s*-\s*#?(\d{1,3})$")
 _OMNIBUS_RE = re.compile(
     r"\b(?:box(?:ed)?\s*set|boxset|omnibus|anthology|compendium|collection|compilation|bundle"
@@ -102,7 +103,8 @@ _DESCRIPTIVE_START = frozenset(
 )
 _DESCRIPTIVE_WORDS = frozenset(
     "story stories history guide memoir memoirs life lives biography autobiography journey introduction "
-    "handbook lessons tale tales essays letters novel novella edition".split()
+    "handbook lessons tale tales essays letters novel novella edition voyage account expedition adventures"
+    .split()
 )
 _TITLE_LIST_SPLIT_RE = re.compile(r"\s*,\s*|\s+and\s+")
 
@@ -202,7 +204,7 @@ def parse_title(raw: str) -> Title:
     designations are kept as optional segments plus their number, because "Book 2"
     versus "Book 3" is exactly the difference that must never match.
     """
-    text = fold(raw or "").replace("&", " and ").replace("+", " and ")
+    text = spell_digits(fold(raw or "")).replace("&", " and ").replace("+", " and ")
     text = " ".join(text.split())
     series_numbers: set[str] = set()
     omnibus = False
@@ -284,6 +286,8 @@ def parse_title(raw: str) -> Title:
         # A trailing bare number is a series number only in a leading "The Expanse 3 - "
         # or in brackets; in a lone title it is the title ("Fahrenheit 451").
         bare_ok = where == "series" or (where == "main" and idx == 0 and not lone)
+        if (idx > 0 or where != "main") and _PART_ONLY_RE.match(part):
+            split = True  # "...: Part Two" alone names one part of a book published in several
         sm = _series_match(part, allow_bare_number=bare_ok)
         if sm is not None:
             name, num = sm

@@ -25,7 +25,8 @@ MAX_ASINS = 1000
 def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
     return {
         "id": req.id, "user": req.user, "title": req.title, "author": req.author, "narrator": req.narrator,
-        "asin": req.asin, "status": req.status, "error_message": req.error_message,
+        "asin": req.asin, "duration_ms": req.duration_ms, "language": req.language,
+        "status": req.status, "error_message": req.error_message,
         "search_attempts": req.search_attempts, "download_attempts": req.download_attempts,
         "import_attempts": req.import_attempts,
         "library_item": None if item is None else {"id": item.id, "rating_key": item.rating_key, "guid": item.guid,

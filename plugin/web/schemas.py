@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictInt, WithJsonSchema
 from typing_extensions import Annotated
 
 from plugin.asin import normalize_asin
+from plugin.matching.evidence import MAX_DURATION_MS, check_duration_ms, check_language
 from plugin.models import STATUSES
 from plugin.web.spec import Body, Query, SafeText
 
@@ -43,6 +44,12 @@ def _empty_to_none(value: Optional[str]) -> Optional[str]:
 Asin = Annotated[SafeText, Field(max_length=16, description="B0 and 8 letters or digits, or an ISBN-10"),
                  AfterValidator(_asin)]
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+# The matching evidence a request may carry (issue: runtime and language as evidence); the
+# matcher's own validators decide, so the API and `plexbooks match-pairs` agree.
+DurationMs = Annotated[int, PlainValidator(check_duration_ms), WithJsonSchema(
+    {"type": "integer", "minimum": 1, "maximum": MAX_DURATION_MS, "description": "The audiobook's runtime in ms"})]
+Language = Annotated[str, PlainValidator(check_language), WithJsonSchema(
+    {"type": "string", "maxLength": 35, "description": 'A BCP 47 tag such as "en" or "de-DE"'})]
 
 
 class CreateRequest(Body):
@@ -52,6 +59,8 @@ class CreateRequest(Body):
     asin: Optional[Asin] = None
     user: Annotated[Optional[Text(128)], AfterValidator(_empty_to_none)] = None
     status: Status = "pending"
+    duration_ms: Optional[DurationMs] = None
+    language: Optional[Language] = None
 
 
 class UpdateRequest(Body):
@@ -60,6 +69,8 @@ class UpdateRequest(Body):
     search_attempts: Optional[Count] = None
     download_attempts: Optional[Count] = None
     import_attempts: Optional[Count] = None
+    duration_ms: Optional[DurationMs] = None
+    language: Optional[Language] = None
 
 
 class AvailabilityBody(Body):
@@ -181,6 +192,8 @@ class RequestOut(Out):
     author: Optional[str] = None
     narrator: Optional[str] = None
     asin: Optional[str] = None
+    duration_ms: Optional[int] = None
+    language: Optional[str] = None
     status: Status
     error_message: Optional[str] = None
     search_attempts: int

@@ -37,11 +37,16 @@ def pair(request: dict, item: dict, expected: bool, note: str) -> None:
     PAIRS.append({"request": request, "item": item, "expected": expected, "note": note})
 
 
-def req(title, author=None, narrator=None, asin_=None):
-    return {"title": title, "author": author, "narrator": narrator, "asin": asin_}
+def req(title, author=None, narrator=None, asin_=None, duration=None, language=None):
+    out = {"title": title, "author": author, "narrator": narrator, "asin": asin_}
+    if duration is not None:
+        out["duration_ms"] = duration
+    if language is not None:
+        out["language"] = language
+    return out
 
 
-def itm(title, author=None, guid=None, asin_=None, file_path=None):
+def itm(title, author=None, guid=None, asin_=None, file_path=None, narrator=None, duration=None):
     out = {"title": title, "author": author}
     if guid is not None:
         out["guid"] = guid
@@ -49,7 +54,16 @@ def itm(title, author=None, guid=None, asin_=None, file_path=None):
         out["asin"] = asin_
     if file_path is not None:
         out["file_path"] = file_path
+    if narrator is not None:
+        out["narrator"] = narrator
+    if duration is not None:
+        out["duration_ms"] = duration
     return out
+
+
+def hm(hours: int, minutes: int = 0) -> int:
+    """A runtime in milliseconds."""
+    return (hours * 60 + minutes) * 60_000
 
 
 # (title, author, narrator, series, number). Series None for standalones.
@@ -606,6 +620,391 @@ def build() -> None:
     pair(req("The Martian", "Andy Weir", None, asin("The Martian/x")),
          itm("Project Hail Mary", "Andy Weir", guid=f"com.plexapp.agents.none://{asin('The Martian/x')}"), False,
          "guid of a non-Audible agent does not carry an ASIN")
+    build_evidence()
+
+
+# ============================================================ evidence beyond the title
+# Pairs shaped the way real Plex folders and real request managers shape them: derivative
+# works, other-language editions, numbers, pen names, folder-style titles, one-sided
+# subtitles, British/American spellings, runtimes and languages on the request. Runtimes
+# are Audible-style (rounded to the minute) and chosen to exercise the runtime rule.
+
+DERIVATIVES = [
+    # (request title, author, item title, item author, reason)
+    ("I Am Malala", "Malala Yousafzai", "I Am Malala (Young Readers Edition)", "Malala Yousafzai", "young readers' edition"),
+    ("Hidden Figures", "Margot Lee Shetterly", "Hidden Figures Young Readers' Edition", "Margot Lee Shetterly", "young readers' edition"),
+    ("The Boy Who Harnessed the Wind", "William Kamkwamba, Bryan Mealer", "The Boy Who Harnessed the Wind (Young Readers Edition)", "William Kamkwamba", "young readers' edition"),
+    ("Killers of the Flower Moon", "David Grann", "Killers of the Flower Moon: Adapted for Young Readers", "David Grann", "adapted for young readers"),
+    ("Becoming", "Michelle Obama", "Becoming: Adapted for Young Readers", "Michelle Obama", "adapted for young readers"),
+    ("Born a Crime", "Trevor Noah", "Born a Crime (Adapted for Young Readers)", "Trevor Noah", "adapted for young readers"),
+    ("The Omnivore's Dilemma", "Michael Pollan", "The Omnivore's Dilemma: Young Readers Edition", "Michael Pollan", "young readers' edition"),
+    ("Notorious RBG", "Irin Carmon, Shana Knizhnik", "Notorious RBG Young Readers' Edition", "Irin Carmon", "young readers' edition"),
+    ("Three Cups of Tea", "Greg Mortenson, David Oliver Relin", "Three Cups of Tea: Young Readers Edition", "Greg Mortenson", "young readers' edition"),
+    ("Chasing Space", "Leland Melvin", "Chasing Space (Young Readers' Edition)", "Leland Melvin", "young readers' edition"),
+    ("The Martian", "Andy Weir", "The Martian: Classroom Edition", "Andy Weir", "classroom edition: a different text for students"),
+    ("Unbroken", "Laura Hillenbrand", "Unbroken (The Young Adult Adaptation)", "Laura Hillenbrand", "young adult adaptation"),
+    ("Kindred", "Octavia E. Butler", "Kindred: A Graphic Novel Adaptation", "Octavia E. Butler", "graphic novel adaptation"),
+    ("The Handmaid's Tale", "Margaret Atwood", "The Handmaid's Tale (Graphic Novel)", "Margaret Atwood", "graphic novel"),
+    ("A Wrinkle in Time", "Madeleine L'Engle", "A Wrinkle in Time: The Graphic Novel", "Madeleine L'Engle", "graphic novel"),
+    ("The Alchemist", "Paulo Coelho", "The Alchemist: A Graphic Novel", "Paulo Coelho", "graphic novel"),
+    ("Coraline", "Neil Gaiman", "Coraline: The Graphic Novel", "Neil Gaiman", "graphic novel"),
+    ("The Graveyard Book", "Neil Gaiman", "The Graveyard Book Graphic Novel", "Neil Gaiman", "graphic novel"),
+    ("Speak", "Laurie Halse Anderson", "Speak: The Graphic Novel", "Laurie Halse Anderson", "graphic novel"),
+    ("The Giver", "Lois Lowry", "The Giver (Graphic Novel)", "Lois Lowry", "graphic novel"),
+    ("Slaughterhouse-Five", "Kurt Vonnegut", "Slaughterhouse-Five: The Graphic Novel", "Kurt Vonnegut", "graphic novel"),
+    ("Animal Farm", "George Orwell", "Animal Farm: The Graphic Novel", "George Orwell", "graphic novel"),
+    ("Dune", "Frank Herbert", "Dune: The Graphic Novel, Book 1", "Frank Herbert", "graphic novel, book 1"),
+    ("Sapiens", "Yuval Noah Harari", "Sapiens: A Graphic History", "Yuval Noah Harari", "graphic history"),
+    ("The Artist's Way", "Julia Cameron", "The Artist's Way Workbook", "Julia Cameron", "workbook"),
+    ("The 7 Habits of Highly Effective People", "Stephen R. Covey", "The 7 Habits of Highly Effective People: Personal Workbook", "Stephen R. Covey", "personal workbook"),
+    ("Boundaries", "Henry Cloud, John Townsend", "Boundaries Workbook", "Henry Cloud", "workbook"),
+    ("The Body Keeps the Score", "Bessel van der Kolk", "Workbook for The Body Keeps the Score", "Bessel van der Kolk", "workbook, credited to the original author"),
+    ("Atomic Habits", "James Clear", "Atomic Habits (Workbook)", "James Clear", "workbook, credited to the original author"),
+    ("Daring Greatly", "Brene Brown", "Daring Greatly: Workbook", "Brene Brown", "workbook"),
+    ("The Four Agreements", "Don Miguel Ruiz", "The Four Agreements Companion Book", "Don Miguel Ruiz", "companion book"),
+    ("Atomic Habits", "James Clear", "Summary of Atomic Habits", "James Clear", "summary credited to the original author"),
+    ("Atomic Habits", "James Clear", "Atomic Habits: Summary & Analysis", "James Clear", "summary and analysis"),
+    ("Sapiens", "Yuval Noah Harari", "Sapiens (Summary)", "Yuval Noah Harari", "summary"),
+    ("Thinking, Fast and Slow", "Daniel Kahneman", "Thinking, Fast and Slow: Book Summary", "Daniel Kahneman", "book summary"),
+    ("Educated", "Tara Westover", "Educated: A Memoir | Summary", "Tara Westover", "summary"),
+    ("Outliers", "Malcolm Gladwell", "Outliers: Key Takeaways", "Malcolm Gladwell", "key takeaways"),
+    ("Can't Hurt Me", "David Goggins", "Can't Hurt Me: Summary and Analysis", "David Goggins", "summary and analysis"),
+    ("Think and Grow Rich", "Napoleon Hill", "Think and Grow Rich (Summary)", "Napoleon Hill", "summary"),
+    ("Rich Dad Poor Dad", "Robert T. Kiyosaki", "Rich Dad Poor Dad: Summary in 20 Minutes", "Robert T. Kiyosaki", "twenty-minute summary"),
+    ("The Subtle Art of Not Giving a F*ck", "Mark Manson", "The Subtle Art of Not Giving a F*ck (Summary)", "Mark Manson", "summary"),
+    ("Where the Crawdads Sing", "Delia Owens", "Where the Crawdads Sing: Conversation Starters", "Delia Owens", "conversation starters"),
+    ("The Great Gatsby", "F. Scott Fitzgerald", "The Great Gatsby (SparkNotes Literature Guide)", "F. Scott Fitzgerald", "SparkNotes guide"),
+    ("To Kill a Mockingbird", "Harper Lee", "To Kill a Mockingbird (SparkNotes Literature Guide)", "Harper Lee", "SparkNotes guide"),
+    ("1984", "George Orwell", "1984: Study Guide", "George Orwell", "study guide"),
+    ("The Catcher in the Rye", "J. D. Salinger", "The Catcher in the Rye (Study Guide)", "J. D. Salinger", "study guide"),
+    ("Of Mice and Men", "John Steinbeck", "Of Mice and Men: Reading Guide", "John Steinbeck", "reading guide"),
+    ("The Hunger Games", "Suzanne Collins", "The Hunger Games: Official Illustrated Movie Companion", "Suzanne Collins", "movie companion"),
+    ("Twilight", "Stephenie Meyer", "Twilight: The Complete Illustrated Movie Companion", "Stephenie Meyer", "movie companion"),
+    ("Little Women", "Louisa May Alcott", "Little Women: The Official Movie Companion", "Louisa May Alcott", "movie companion"),
+    ("Fantastic Beasts and Where to Find Them", "J.K. Rowling", "Fantastic Beasts and Where to Find Them: The Original Screenplay", "J.K. Rowling", "the screenplay, not the Hogwarts textbook"),
+    ("Fourth Wing", "Rebecca Yarros", "Fourth Wing (Sneak Peek)", "Rebecca Yarros", "a sneak peek of the first chapters"),
+    ("Project Hail Mary", "Andy Weir", "Project Hail Mary: Excerpt", "Andy Weir", "an excerpt"),
+]
+SAME_TEXT = [
+    # (request title, author, item title, reason): special editions that are the same text
+    ("The Name of the Wind", "Patrick Rothfuss", "The Name of the Wind: 10th Anniversary Deluxe Edition", "anniversary deluxe edition"),
+    ("Dune", "Frank Herbert", "Dune (Deluxe Edition)", "deluxe edition"),
+    ("Harry Potter and the Sorcerer's Stone", "J.K. Rowling", "Harry Potter and the Sorcerer's Stone: The Illustrated Edition", "illustrated edition, same text"),
+    ("American Gods", "Neil Gaiman", "American Gods: The Tenth Anniversary Edition", "tenth anniversary edition"),
+    ("Fahrenheit 451", "Ray Bradbury", "Fahrenheit 451 (60th Anniversary Edition)", "anniversary edition"),
+    ("The Hobbit", "J.R.R. Tolkien", "The Hobbit (75th Anniversary Edition)", "anniversary edition"),
+    ("Neverwhere", "Neil Gaiman", "Neverwhere: Author's Preferred Text", "author's preferred text"),
+    ("Ender's Game", "Orson Scott Card", "Ender's Game (Special 20th Anniversary Edition)", "special anniversary edition"),
+    ("The Princess Bride", "William Goldman", "The Princess Bride: 30th Anniversary Edition", "anniversary edition"),
+    ("Jurassic Park", "Michael Crichton", "Jurassic Park (Movie Tie-In Edition)", "movie tie-in edition"),
+    ("Dracula", "Bram Stoker", "Dracula (Collector's Edition)", "collector's edition"),
+    ("Moby-Dick", "Herman Melville", "Moby-Dick (Unabridged)", "unabridged"),
+    ("Good Omens", "Terry Pratchett, Neil Gaiman", "Good Omens (Full Cast Edition)", "full cast edition"),
+    ("The Stand", "Stephen King", "The Stand (Complete & Uncut)", "complete and uncut"),
+    ("The Hitchhiker's Guide to the Galaxy", "Douglas Adams", "The Hitchhiker's Guide to the Galaxy: 25th Anniversary Edition", "anniversary edition"),
+]
+
+# Other-language editions: (request title, author, request language, item title, item path, reason)
+OTHER_LANGUAGE = [
+    ("Billy Summers", "Stephen King", "en", "Billy Summers", "/Hörbücher/Stephen King/Billy Summers (Ungekürzt)/01.mp3", "German folder, 'Ungekürzt'"),
+    ("Fairy Tale", "Stephen King", "en", "Fairy Tale", "/Hörbücher/Stephen King/Fairy Tale/Fairy Tale - Teil 01.mp3", "German 'Hörbücher' folder"),
+    ("Doctor Sleep", "Stephen King", "en", "Doctor Sleep (German Edition)", "/audiobooks/Stephen King/Doctor Sleep/1.m4b", "(German Edition) on the title"),
+    ("Holly", "Stephen King", "en", "Holly", "/media/Hoerbuecher/King, Stephen/Holly/holly.m4b", "'Hoerbuecher' folder"),
+    ("Carrie", "Stephen King", None, "Carrie (Deutsche Ausgabe)", "/audiobooks/Stephen King/Carrie/carrie.m4b", "Deutsche Ausgabe; the request names no language but the title marks it"),
+    ("Christine", "Stephen King", "en-US", "Christine [ger]", "/audiobooks/Stephen King/Christine [ger]/01.mp3", "bracketed ISO code [ger]"),
+    ("Inferno", "Dan Brown", "en", "Inferno", "/Hörbücher/Dan Brown/Inferno/inferno.m4b", "the German edition keeps the title"),
+    ("Origin", "Dan Brown", "en", "Origin (Ungekürzt)", "/audiobooks/Dan Brown/Origin/origin.m4b", "'Ungekürzt' on the title"),
+    ("Verity", "Colleen Hoover", "en", "Verity (Version française)", "/audiobooks/Colleen Hoover/Verity/verity.m4b", "French version"),
+    ("Verity", "Colleen Hoover", "en", "Verity", "/Livres audio/Colleen Hoover/Verity/verity.mp3", "'Livres audio' folder"),
+    ("Red Rising", "Pierce Brown", "en", "Red Rising", "/Hörbücher/Pierce Brown/Red Rising/01.mp3", "German folder, same title"),
+    ("Dune", "Frank Herbert", "en", "Dune (Edición en español)", "/audiobooks/Frank Herbert/Dune/dune.m4b", "Spanish edition"),
+    ("Dune", "Frank Herbert", "en", "Dune", "/Audiolibros/Frank Herbert/Dune/dune.mp3", "'Audiolibros' folder"),
+    ("Shantaram", "Gregory David Roberts", "en", "Shantaram", "/Hörbücher/Gregory David Roberts/Shantaram/01.mp3", "German folder, same title"),
+    ("Greenlights", "Matthew McConaughey", "en", "Greenlights (German Edition)", "/audiobooks/McConaughey/Greenlights/g.m4b", "German edition"),
+    ("Becoming", "Michelle Obama", "en", "Becoming: Meine Geschichte", "/Hörbücher/Michelle Obama/Becoming/01.mp3", "German subtitle and folder"),
+    ("Homo Deus", "Yuval Noah Harari", "en", "Homo Deus: Eine Geschichte von Morgen", "/Hörbücher/Harari/Homo Deus/01.mp3", "German subtitle and folder"),
+    ("Sapiens", "Yuval Noah Harari", "en", "Sapiens [fra]", "/audiobooks/Harari/Sapiens [fra]/sapiens.m4b", "bracketed [fra]"),
+    ("Gone Girl", "Gillian Flynn", "en", "Gone Girl - Das perfekte Opfer", "/Hörbücher/Gillian Flynn/Gone Girl/01.mp3", "German title and folder"),
+    ("Blink", "Malcolm Gladwell", "en", "Blink (Italian Edition)", "/audiobooks/Gladwell/Blink/blink.m4b", "Italian edition"),
+    ("Shogun", "James Clavell", "en", "Shogun (Edizione italiana)", "/audiobooks/Clavell/Shogun/shogun.m4b", "Italian edition"),
+    ("Joyland", "Stephen King", "en", "Joyland", "/Luisterboeken/Stephen King/Joyland/joyland.mp3", "Dutch 'Luisterboeken' folder"),
+    ("Misery", "Stephen King", "en", "Misery", "/Ljudböcker/Stephen King/Misery/misery.mp3", "Swedish 'Ljudböcker' folder"),
+    ("It", "Stephen King", "en", "It (Deutsch)", "/audiobooks/Stephen King/It/it.m4b", "(Deutsch) on the title"),
+    ("The Shining", "Stephen King", None, "The Shining [de]", "/audiobooks/Stephen King/The Shining/01.mp3", "[de] on the title, no request language"),
+    ("Cujo", "Stephen King", "en", "Cujo", "/audiobooks/Stephen King/Cujo (Ungekürzt)/cujo.m4b", "'Ungekürzt' in the folder"),
+]
+SAME_LANGUAGE = [
+    # (request title, author, request language, item title, item path, reason)
+    ("Billy Summers", "Stephen King", "de", "Billy Summers", "/Hörbücher/Stephen King/Billy Summers (Ungekürzt)/01.mp3", "German request, German folder"),
+    ("Inferno", "Dan Brown", "de-DE", "Inferno", "/Hörbücher/Dan Brown/Inferno/inferno.m4b", "de-DE request, German folder"),
+    ("Verity", "Colleen Hoover", "fr", "Verity", "/Livres audio/Colleen Hoover/Verity/verity.mp3", "French request, French folder"),
+    ("Dune", "Frank Herbert", "es", "Dune (Edición en español)", "/audiobooks/Frank Herbert/Dune/dune.m4b", "Spanish request, Spanish edition"),
+    ("Fourth Wing", "Rebecca Yarros", "en", "Fourth Wing", "/audiobooks/Rebecca Yarros/Fourth Wing/fourth wing.m4b", "English request, no marker"),
+    ("Project Hail Mary", "Andy Weir", "en-GB", "Project Hail Mary [eng]", "/audiobooks/Andy Weir/Project Hail Mary [eng]/phm.m4b", "en-GB request, [eng] marker"),
+    ("Les Misérables", "Victor Hugo", "en", "Les Misérables", "/audiobooks/Victor Hugo/Les Miserables/01.mp3", "French title words are no language marker"),
+    ("Der Process", "Franz Kafka", "de", "Der Prozess", "/Hörbücher/Franz Kafka/Der Prozess/01.mp3", "German request and folder"),
+    ("The Shining", "Stephen King", "en", "The Shining", "/audiobooks/Stephen King/The Shining/01.mp3", "English request, no marker"),
+    ("Shogun", "James Clavell", "it", "Shogun (Edizione italiana)", "/audiobooks/Clavell/Shogun/shogun.m4b", "Italian request, Italian edition"),
+]
+
+# Numbers: (request title, item title, author, reason)
+NUMBERS_SAME = [
+    ("Nineteen Eighty-Four", "1984", "George Orwell", "spelled-out year vs digits"),
+    ("Slaughterhouse-Five", "Slaughterhouse 5", "Kurt Vonnegut", "spelled-out number vs digit"),
+    ("Twenty Thousand Leagues Under the Sea", "20,000 Leagues Under the Sea", "Jules Verne", "twenty thousand vs 20,000"),
+    ("Around the World in Eighty Days", "Around the World in 80 Days", "Jules Verne", "eighty vs 80"),
+    ("One Hundred Years of Solitude", "100 Years of Solitude", "Gabriel Garcia Marquez", "one hundred vs 100"),
+    ("The Seven Husbands of Evelyn Hugo", "The 7 Husbands of Evelyn Hugo", "Taylor Jenkins Reid", "seven vs 7"),
+    ("Thirteen Reasons Why", "13 Reasons Why", "Jay Asher", "thirteen vs 13"),
+    ("The Five People You Meet in Heaven", "The 5 People You Meet in Heaven", "Mitch Albom", "five vs 5"),
+    ("Seven Years in Tibet", "7 Years in Tibet", "Heinrich Harrer", "seven vs 7"),
+    ("Twelve Years a Slave", "12 Years a Slave", "Solomon Northup", "twelve vs 12"),
+    ("The Seven Habits of Highly Effective People", "The 7 Habits of Highly Effective People", "Stephen R. Covey", "seven vs 7"),
+    ("Three Cups of Tea", "3 Cups of Tea", "Greg Mortenson", "three vs 3"),
+    ("Five Little Pigs", "5 Little Pigs", "Agatha Christie", "five vs 5"),
+    ("The Thirty-Nine Steps", "The 39 Steps", "John Buchan", "thirty-nine vs 39"),
+    ("Two Years Before the Mast", "2 Years Before the Mast", "Richard Henry Dana", "two vs 2"),
+    ("Four Thousand Weeks", "4000 Weeks", "Oliver Burkeman", "four thousand vs 4000"),
+    ("Eleven Minutes", "11 Minutes", "Paulo Coelho", "eleven vs 11"),
+    ("The Hundred-Year-Old Man Who Climbed Out of the Window and Disappeared", "The 100-Year-Old Man Who Climbed Out of the Window and Disappeared", "Jonas Jonasson", "hundred vs 100"),
+    ("One Hundred and One Dalmatians", "101 Dalmatians", "Dodie Smith", "one hundred and one vs 101"),
+    ("Nine Perfect Strangers", "9 Perfect Strangers", "Liane Moriarty", "nine vs 9"),
+    ("Twenty-One Lessons for the Twenty-First Century", "21 Lessons for the 21st Century", "Yuval Noah Harari", "twenty-one vs 21, ordinal vs 21st"),
+    ("Seven Brief Lessons on Physics", "7 Brief Lessons on Physics", "Carlo Rovelli", "seven vs 7"),
+    ("The Five Love Languages", "The 5 Love Languages", "Gary Chapman", "five vs 5"),
+    ("Station Eleven", "Station 11", "Emily St. John Mandel", "eleven vs 11"),
+    ("Fifty Shades of Grey", "50 Shades of Grey", "E. L. James", "fifty vs 50"),
+    ("Star Wars: Episode IV - A New Hope", "Star Wars: Episode 4 - A New Hope", "George Lucas", "Roman IV vs 4"),
+    ("Star Wars: Episode I - The Phantom Menace", "Star Wars: Episode 1 - The Phantom Menace", "Terry Brooks", "Roman I vs 1 after 'Episode'"),
+    ("The Wise Man's Fear: Kingkiller Chronicle, Book II", "The Wise Man's Fear (The Kingkiller Chronicle, Book 2)", "Patrick Rothfuss", "series position Book II vs Book 2"),
+    ("Words of Radiance: Book Two of the Stormlight Archive", "Words of Radiance (The Stormlight Archive, Book II)", "Brandon Sanderson", "series position Two vs II"),
+    ("The Well of Ascension (Mistborn, Book Two)", "Mistborn II - The Well of Ascension", "Brandon Sanderson", "series position Two vs II in a prefix"),
+    ("Rocket Boys", "Rocket Boys (Coalwood, Book 1)", "Homer Hickam", "series position only on one side"),
+    ("World War Z", "World War Z: An Oral History of the Zombie War", "Max Brooks", "subtitle on one side, letter not a number"),
+]
+NUMBERS_DIFFERENT = [
+    ("Ready Player One", "Ready Player Two", "Ernest Cline", "one vs two: sequel"),
+    ("2010: Odyssey Two", "2061: Odyssey Three", "Arthur C. Clarke", "2010 vs 2061"),
+    ("Star Wars: Episode IV - A New Hope", "Star Wars: Episode V - The Empire Strikes Back", "George Lucas", "episode IV vs V"),
+    ("Dune: The Graphic Novel, Book 1", "Dune: The Graphic Novel, Book 2: Muad'Dib", "Frank Herbert", "graphic novel book 1 vs 2"),
+    ("The Wise Man's Fear (Book II)", "The Name of the Wind (Book I)", "Patrick Rothfuss", "book II vs book I"),
+    ("The Well of Ascension (Mistborn, Book Two)", "Mistborn III - The Hero of Ages", "Brandon Sanderson", "book two vs III"),
+    ("The 5 Love Languages", "The 5 Love Languages of Children", "Gary Chapman", "the children's book"),
+    ("The Five People You Meet in Heaven", "The Next Person You Meet in Heaven", "Mitch Albom", "the sequel"),
+    ("Seven Years in Tibet", "Three Years in Tibet", "Heinrich Harrer", "seven vs three years (another book)"),
+    ("Twenty Thousand Leagues Under the Sea", "Twenty Thousand Leagues Under the Sea: Part Two", "Jules Verne", "part two only"),
+]
+
+# Pen names in the curated table: (request title, request author, item author)
+PEN_NAMES = [
+    ("Thinner", "Richard Bachman", "Stephen King"),
+    ("The Running Man", "Richard Bachman", "King, Stephen"),
+    ("The Long Walk", "Stephen King", "Richard Bachman"),
+    ("Roadwork", "Richard Bachman", "Stephen King"),
+    ("The Regulators", "Richard Bachman", "Stephen King"),
+    ("Blaze", "Richard Bachman", "Stephen King"),
+    ("The Cuckoo's Calling", "Robert Galbraith", "J.K. Rowling"),
+    ("The Silkworm", "J.K. Rowling", "Robert Galbraith"),
+    ("Career of Evil", "Robert Galbraith", "J. K. Rowling"),
+    ("Lethal White", "Robert Galbraith", "Rowling, J.K."),
+    ("Troubled Blood", "J. K. Rowling", "Galbraith, Robert"),
+    ("Naked in Death", "J.D. Robb", "Nora Roberts"),
+    ("Glory in Death", "Nora Roberts", "J. D. Robb"),
+    ("Absent in the Spring", "Mary Westmacott", "Agatha Christie"),
+    ("Adventures of Huckleberry Finn", "Mark Twain", "Samuel Clemens"),
+    ("Alice's Adventures in Wonderland", "Lewis Carroll", "Charles Lutwidge Dodgson"),
+    ("Middlemarch", "George Eliot", "Mary Ann Evans"),
+    ("Jane Eyre", "Currer Bell", "Charlotte Brontë"),
+    ("Wuthering Heights", "Ellis Bell", "Emily Bronte"),
+    ("The Bad Beginning", "Lemony Snicket", "Daniel Handler"),
+    ("The Cat in the Hat", "Dr. Seuss", "Theodor Seuss Geisel"),
+    ("The Spy Who Came in from the Cold", "John le Carré", "David Cornwell"),
+    ("The Eye of the World", "James Oliver Rigney Jr.", "Robert Jordan"),
+    ("Feed", "Mira Grant", "Seanan McGuire"),
+    ("Assassin's Apprentice", "Robin Hobb", "Megan Lindholm"),
+    ("The Wasp Factory", "Iain M. Banks", "Iain Banks"),
+    ("Animal Farm", "Eric Arthur Blair", "George Orwell"),
+    ("Killing Floor", "Jim Grant", "Lee Child"),
+    ("Confessions of a Shopaholic", "Sophie Kinsella", "Madeleine Wickham"),
+    ("Christine Falls", "Benjamin Black", "John Banville"),
+    ("John Dies at the End", "David Wong", "Jason Pargin"),
+]
+# Pen names not in the table, overcome by runtime and narrator:
+# (title, request author, item author, narrator, runtime)
+PEN_NAMES_BY_RECORDING = [
+    ("Fantastic Beasts and Where to Find Them", "J.K. Rowling", "Newt Scamander", "Eddie Redmayne", hm(1, 40)),
+    ("Quidditch Through the Ages", "J.K. Rowling", "Kennilworthy Whisp", "Andrew Lincoln", hm(1, 52)),
+    ("Heat Wave", "Richard Castle", "Tom Straw", "Johnathan McClain", hm(6, 55)),
+    ("Cirque du Freak", "Darren Shan", "Darren O'Shaughnessy", "Ralph Lister", hm(4, 54)),
+    ("City of Bones", "Cassandra Clare", "Judith Rumelt", "Ed Westwick", hm(16, 24)),
+    ("All Creatures Great and Small", "James Herriot", "James Alfred Wight", "Christopher Timothy", hm(17, 51)),
+    ("Over the Woodward Wall", "A. Deborah Baker", "Seanan McGuire", "Cynthia Hopkins", hm(6, 2)),
+]
+# Author mismatches nothing overcomes: (title, request author, item author, narrator r, narrator i, runtime r, runtime i, reason)
+AUTHOR_MISMATCH = [
+    ("Rage", "Richard Bachman", "Bob Woodward", None, None, None, None, "same title, another author, no evidence"),
+    ("Feed", "Mira Grant", "M. T. Anderson", None, None, None, None, "same title, another author"),
+    ("Heat Wave", "Richard Castle", "Penelope Lively", "Johnathan McClain", None, hm(6, 55), hm(6, 54), "close runtime alone is not enough"),
+    ("The Road", "Cormac McCarthy", "Jack London", "Tom Stechschulte", "Jim Killavey", hm(6, 35), hm(6, 36), "close runtime, different narrator"),
+    ("Cirque du Freak", "Darren Shan", "Darren O'Shaughnessy", "Ralph Lister", "Ralph Lister", hm(4, 54), hm(2, 10), "same narrator, runtime far apart"),
+    ("Heat Wave", "Richard Castle", "Tom Straw", "Johnathan McClain", "Johnathan McClain", None, None, "pen name not in the table, no runtime: title alone never overcomes it"),
+    ("Fantastic Beasts and Where to Find Them", "J.K. Rowling", "Newt Scamander", None, None, hm(1, 40), hm(1, 40), "close runtime without any narrator"),
+]
+
+# Folder-style album titles: (request title, author, item title, reason)
+FOLDER_SAME = [
+    ("Project Hail Mary", "Andy Weir", "Andy Weir - Project Hail Mary", "'Author - Title'"),
+    ("The Martian", "Andy Weir", "Andy Weir - The Martian (2014)", "'Author - Title (Year)'"),
+    ("The Way of Kings", "Brandon Sanderson", "01 - The Way of Kings", "'01 - Title'"),
+    ("The Way of Kings", "Brandon Sanderson", "Stormlight Archive 01 - The Way of Kings", "'Series 01 - Title'"),
+    ("The Final Empire", "Brandon Sanderson", "Brandon Sanderson - Mistborn 01 - The Final Empire", "'Author - Series 01 - Title'"),
+    ("Dune", "Frank Herbert", "Dune (1965)", "'Title (Year)'"),
+    ("Dune", "Frank Herbert", "Frank Herbert - Dune", "'Author - Title', one-word title"),
+    ("Dune Messiah", "Frank Herbert", "Herbert, Frank - Dune Messiah", "'Last, First - Title'"),
+    ("Children of Dune", "Frank Herbert", "03. Children of Dune", "'03. Title'"),
+    ("Leviathan Wakes", "James S. A. Corey", "Book 1 - Leviathan Wakes", "'Book 1 - Title'"),
+    ("Caliban's War", "James S. A. Corey", "The Expanse 02 - Caliban's War (2012)", "'Series 02 - Title (Year)'"),
+    ("The Eye of the World", "Robert Jordan", "Robert Jordan - The Wheel of Time 01 - The Eye of the World", "'Author - Series 01 - Title'"),
+    ("Red Rising", "Pierce Brown", "Red Rising Saga 1 - Red Rising", "'Series 1 - Title' where the title repeats the series"),
+    ("Circe", "Madeline Miller", "Madeline Miller - Circe (2018) [Unabridged]", "'Author - Title (Year) [Unabridged]'"),
+    ("The Silent Patient", "Alex Michaelides", "2019 - The Silent Patient", "'Year - Title'"),
+    ("Gone Girl", "Gillian Flynn", "Gillian Flynn - Gone Girl [B0091CQQC6]", "'Author - Title [ASIN]' (the ASIN is not the request's: no ASIN on the request)"),
+    ("Where the Crawdads Sing", "Delia Owens", "Owens, Delia - Where the Crawdads Sing (2018)", "'Last, First - Title (Year)'"),
+    ("A Game of Thrones", "George R. R. Martin", "A Song of Ice and Fire 01 - A Game of Thrones", "'Series 01 - Title'"),
+    ("Mockingjay", "Suzanne Collins", "Hunger Games 3 - Mockingjay", "'Series 3 - Title'"),
+    ("Lessons in Chemistry", "Bonnie Garmus", "Bonnie Garmus - Lessons in Chemistry", "'Author - Title'"),
+]
+FOLDER_DIFFERENT = [
+    ("Project Hail Mary", "Andy Weir", "Andy Weir - The Martian", "'Author - Title' of another book by the author"),
+    ("Words of Radiance", "Brandon Sanderson", "01 - The Way of Kings", "'01 - Title' of another book"),
+    ("The Final Empire (Mistborn, Book 1)", "Brandon Sanderson", "Mistborn 02 - The Well of Ascension", "series 1 vs 2 in folder style"),
+    ("Dune", "Frank Herbert", "Frank Herbert - Dune Messiah", "'Author - Title' of the sequel"),
+    ("Caliban's War (The Expanse, Book 2)", "James S. A. Corey", "The Expanse 03 - Abaddon's Gate", "book 2 vs 3 in folder style"),
+    ("Circe", "Madeline Miller", "Madeline Miller - The Song of Achilles (2011)", "another book by the author"),
+]
+
+# One-sided long subtitles: (title, subtitle, author)
+SUBTITLES = [
+    ("Thinking in Systems", "A Primer", "Donella H. Meadows"),
+    ("Guns, Germs, and Steel", "The Fates of Human Societies", "Jared Diamond"),
+    ("The Emperor of All Maladies", "A Biography of Cancer", "Siddhartha Mukherjee"),
+    ("The Gene", "An Intimate History", "Siddhartha Mukherjee"),
+    ("Into Thin Air", "A Personal Account of the Mt. Everest Disaster", "Jon Krakauer"),
+    ("Deep Work", "Rules for Focused Success in a Distracted World", "Cal Newport"),
+    ("Digital Minimalism", "Choosing a Focused Life in a Noisy World", "Cal Newport"),
+    ("Grit", "The Power of Passion and Perseverance", "Angela Duckworth"),
+    ("Mindset", "The New Psychology of Success", "Carol S. Dweck"),
+    ("The Power of Habit", "Why We Do What We Do in Life and Business", "Charles Duhigg"),
+    ("Range", "Why Generalists Triumph in a Specialized World", "David Epstein"),
+    ("Dopamine Nation", "Finding Balance in the Age of Indulgence", "Anna Lembke"),
+    ("Why We Sleep", "Unlocking the Power of Sleep and Dreams", "Matthew Walker"),
+    ("Can't Hurt Me", "Master Your Mind and Defy the Odds", "David Goggins"),
+    ("Extreme Ownership", "How U.S. Navy SEALs Lead and Win", "Jocko Willink, Leif Babin"),
+    ("Killers of the Flower Moon", "The Osage Murders and the Birth of the FBI", "David Grann"),
+    ("Bad Blood", "Secrets and Lies in a Silicon Valley Startup", "John Carreyrou"),
+    ("The Devil in the White City", "Murder, Magic, and Madness at the Fair That Changed America", "Erik Larson"),
+    ("Dead Wake", "The Last Crossing of the Lusitania", "Erik Larson"),
+    ("Endurance", "Shackleton's Incredible Voyage", "Alfred Lansing"),
+    ("Talking to Strangers", "What We Should Know About the People We Don't Know", "Malcolm Gladwell"),
+    ("Hidden Valley Road", "Inside the Mind of an American Family", "Robert Kolker"),
+    ("Empire of Pain", "The Secret History of the Sackler Dynasty", "Patrick Radden Keefe"),
+    ("Say Nothing", "A True Story of Murder and Memory in Northern Ireland", "Patrick Radden Keefe"),
+]
+SUBTITLE_DIFFERENT = [
+    ("Endurance", "Alfred Lansing", "Endurance: A Year in Space, a Lifetime of Discovery", "Scott Kelly", "same main title, another author"),
+    ("Grit", "Angela Duckworth", "Grit: Young Readers Edition", "Angela Duckworth", "young readers' edition behind a colon"),
+    ("Range", "David Epstein", "Range: Young Readers Edition", "David Epstein", "young readers' edition"),
+    ("Mindset", "Carol S. Dweck", "Mindset: Workbook", "Carol S. Dweck", "workbook behind a colon"),
+    ("Deep Work", "Cal Newport", "Deep Work: Summary & Analysis", "Cal Newport", "summary behind a colon"),
+]
+
+# British and American spellings of one title: (British, American, author)
+SPELLINGS = [
+    ("The Honourable Schoolboy", "The Honorable Schoolboy", "John le Carré"),
+    ("The Travelling Cat Chronicles", "The Traveling Cat Chronicles", "Hiro Arikawa"),
+    ("The Labours of Hercules", "The Labors of Hercules", "Agatha Christie"),
+    ("The Armour of Light", "The Armor of Light", "Ken Follett"),
+    ("Defence of the Realm", "Defense of the Realm", "Christopher Andrew"),
+    ("The Colour Purple", "The Color Purple", "Alice Walker"),
+    ("Grey Bees", "Gray Bees", "Andrey Kurkov"),
+    ("Grey Mountain", "Gray Mountain", "John Grisham"),
+    ("Harbour Street", "Harbor Street", "Ann Cleeves"),
+    ("The Plough and the Stars", "The Plow and the Stars", "Sean O'Casey"),
+    ("Honour Among Thieves", "Honor Among Thieves", "Jeffrey Archer"),
+    ("The Grey King", "The Gray King", "Susan Cooper"),
+    ("The Picture of Dorian Grey", "The Picture of Dorian Gray", "Oscar Wilde"),
+    ("The Catalogue of Shipwrecked Books", "The Catalog of Shipwrecked Books", "Edward Wilson-Lee"),
+    ("Theatre of the Mind", "Theater of the Mind", "Neil Verma"),
+    ("The Neighbour", "The Neighbor", "Fiona Cummins"),
+]
+SPELLING_DIFFERENT = [
+    ("The Grey King", "The Grey Queen", "Susan Cooper", "king vs queen: another word, not a spelling"),
+    ("Harbour Street", "Harbour Lights", "Ann Cleeves", "another word"),
+    ("The Colour of Magic", "The Colour of Murder", "Terry Pratchett", "another word, another book"),
+]
+
+# Runtime: (title, author, narrator, request runtime, item title, item runtime, expected, reason)
+RUNTIMES = [
+    ("The Stand", "Stephen King", "Grover Gardner", hm(47, 50), "The Stand (Abridged)", hm(8, 2), False, "unabridged request vs abridged album"),
+    ("The Pillars of the Earth", "Ken Follett", "John Lee", hm(40, 59), "The Pillars of the Earth", hm(12, 14), False, "abridged recording without a marker: runtime far apart"),
+    ("Shogun", "James Clavell", "Ralph Lister", hm(53, 5), "Shogun", hm(8, 30), False, "abridged recording: runtime far apart"),
+    ("Outlander", "Diana Gabaldon", "Davina Porter", hm(32, 38), "Outlander", hm(11, 0), False, "abridged recording"),
+    ("The Count of Monte Cristo", "Alexandre Dumas", "Bill Homewood", hm(52, 20), "The Count of Monte Cristo", hm(7, 45), False, "abridged recording"),
+    ("Les Misérables", "Victor Hugo", "George Guidall", hm(60, 0), "Les Miserables", hm(9, 10), False, "abridged recording"),
+    ("War and Peace", "Leo Tolstoy", "Thandie Newton", hm(61, 8), "War and Peace", hm(12, 2), False, "abridged recording"),
+    ("Atomic Habits", "James Clear", "James Clear", hm(5, 35), "Atomic Habits", hm(0, 22), False, "a summary tagged as the book"),
+    ("Sapiens", "Yuval Noah Harari", "Derek Perkins", hm(15, 17), "Sapiens", hm(0, 48), False, "a summary tagged as the book"),
+    ("Becoming", "Michelle Obama", "Michelle Obama", hm(19, 3), "Becoming", hm(7, 12), False, "the young readers' adaptation tagged as the book"),
+    ("Dune", "Frank Herbert", "Scott Brick", hm(21, 2), "Dune (Unabridged)", hm(21, 1), True, "runtime within a minute"),
+    ("The Stand", "Stephen King", "Grover Gardner", hm(47, 50), "The Stand", hm(47, 52), True, "runtime within minutes"),
+    ("Educated", "Tara Westover", "Julia Whelan", hm(12, 10), "Educated", hm(12, 5), True, "runtime within minutes"),
+    ("Project Hail Mary", "Andy Weir", "Ray Porter", hm(16, 10), "Project Hail Mary", hm(15, 40), True, "another release of the recording: 3% apart, not far"),
+    ("The Hobbit", "J.R.R. Tolkien", "Andy Serkis", hm(10, 25), "The Hobbit", hm(11, 8), True, "another recording (Rob Inglis): 6% apart is no evidence against"),
+    ("Nineteen Eighty-Four", "George Orwell", "Simon Prebble", hm(11, 22), "1984", hm(11, 22), True, "spelled-out year, same runtime"),
+]
+
+
+def build_evidence() -> None:
+    for rt, ra, it_, ia, why in DERIVATIVES:
+        pair(req(rt, ra), itm(it_, ia), False, f"derivative: {why}: {it_!r}")
+    for rt, ra, it_, ia, why in DERIVATIVES[::3]:
+        pair(req(it_, ia), itm(rt, ra), False, f"derivative requested, the original in Plex: {why}")
+    for rt, ra, it_, why in SAME_TEXT:
+        pair(req(rt, ra), itm(it_, ra), True, f"same text: {why}: {it_!r}")
+    for rt, ra, lang, it_, path, why in OTHER_LANGUAGE:
+        pair(req(rt, ra, language=lang), itm(it_, ra, file_path=path), False, f"other language: {why}")
+    for rt, ra, lang, it_, path, why in SAME_LANGUAGE:
+        pair(req(rt, ra, language=lang), itm(it_, ra, file_path=path), True, f"same language: {why}")
+    for rt, it_, author, why in NUMBERS_SAME:
+        pair(req(rt, author), itm(it_, author), True, f"numbers: {why}")
+    for rt, it_, author, why in NUMBERS_SAME[::2]:
+        pair(req(it_, author), itm(rt, author), True, f"numbers, the other way round: {why}")
+    for rt, it_, author, why in NUMBERS_DIFFERENT:
+        pair(req(rt, author), itm(it_, author), False, f"numbers differ: {why}")
+    for title, ra, ia in PEN_NAMES:
+        pair(req(title, ra), itm(title, ia), True, f"pen name (curated table): {ra} / {ia}")
+    for title, ra, ia, narrator, runtime in PEN_NAMES_BY_RECORDING:
+        pair(req(title, ra, narrator, duration=runtime), itm(title, ia, narrator=narrator, duration=runtime + 30_000),
+             True, f"pen name not in the table, same narrator and runtime: {ra} / {ia}")
+    for title, ra, ia, nr, ni, dr, di, why in AUTHOR_MISMATCH:
+        pair(req(title, ra, nr, duration=dr), itm(title, ia, narrator=ni, duration=di), False, f"author mismatch: {why}")
+    for rt, ra, it_, why in FOLDER_SAME:
+        pair(req(rt, ra), itm(it_, ra), True, f"folder-style title: {why}")
+    for rt, ra, it_, why in FOLDER_DIFFERENT:
+        pair(req(rt, ra), itm(it_, ra), False, f"folder-style title of another book: {why}")
+    for title, subtitle, author in SUBTITLES:
+        pair(req(f"{title}: {subtitle}", author), itm(title, author), True, "long subtitle on the request only")
+        pair(req(title, author), itm(f"{title}: {subtitle}", author), True, "long subtitle on the Plex title only")
+    for rt, ra, it_, ia, why in SUBTITLE_DIFFERENT:
+        pair(req(rt, ra), itm(it_, ia), False, f"one-sided subtitle that is another book: {why}")
+    for british, american, author in SPELLINGS:
+        pair(req(british, author), itm(american, author), True, "British spelling requested, American in Plex")
+        pair(req(american, author), itm(british, author), True, "American spelling requested, British in Plex")
+    for rt, it_, author, why in SPELLING_DIFFERENT:
+        pair(req(rt, author), itm(it_, author), False, f"spelling look-alike: {why}")
+    for title, author, narrator, dr, it_, di, expected, why in RUNTIMES:
+        pair(req(title, author, narrator, duration=dr), itm(it_, author, narrator=narrator, duration=di),
+             expected, f"runtime: {why}")
 
 
 def main() -> None:
