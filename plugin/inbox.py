@@ -173,6 +173,14 @@ class InboxProcessor:
                 self._retry(event, exc)
             return len(events)
         failures: dict[int, Exception] = summary.pop("failed_refs", {})
+        details_error = (summary.get("details") or {}).get("error_class")
+        if details_error:
+            # The albums are in the mirror but their tracks are not: try the whole batch again
+            # (the next try looks at these albums again even though they are unchanged).
+            message = f"track details stopped: {summary['details'].get('error')}"
+            for event in events:
+                self._retry(event, RuntimeError(message))
+            return len(events)
         for position, exc in failures.items():
             self._retry(owners[position], exc)
         shared = _outcome(summary, [e.id for e in events])

@@ -92,6 +92,7 @@ class _Listing:
 @dataclass
 class _Written:
     ids: list[int] = field(default_factory=list)
+    seen_ids: list[int] = field(default_factory=list)
     removed: int = 0
     requests_back: int = 0
     removal_note: str | None = None
@@ -174,6 +175,11 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
             out.requests_back = lifecycle.on_items_removed(conn, removed_ids, now)
             out.removed = remove_rows(conn, removed_ids)
         out.ids = writer.written_ids()
+        if not change.complete:
+            # A poll or an event names few albums: all of them are looked at again, changed or
+            # not, so an album a crashed run committed but never finished still gets its
+            # details and its match.
+            out.seen_ids = writer.seen_ids()
     return writer, out
 
 
@@ -234,14 +240,15 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
         report(phase="details", albums_listed=listed, albums_total=listed, details_fetched=done,
                details_total=total, final=done == total)
 
-    scope = None if change.complete else written.ids
+    scope = None if change.complete else written.seen_ids
     fetched = details.fetch(runtime, client, item_ids=scope, sections=change.sections, limit=details_limit,
                             progress=details_progress)
     summary["details"] = fetched.summary()
     t2 = time.perf_counter()
-    changed = sorted(set(written.ids) | set(fetched.written_ids))
+    changed = sorted(set(written.ids) | set(written.seen_ids) | set(fetched.written_ids))
+    # The first listing a process runs (a worker's start-up scan or poll) matches everything once.
     summary["matching"] = lifecycle.reconcile(runtime, now=now, item_ids=changed,
-                                              full=change.complete and lifecycle.needs_full_reconcile())
+                                              full=bool(listing.pages) and lifecycle.needs_full_reconcile())
     summary["phases_s"] = {"albums": round(t1 - t0, 3), "details": round(t2 - t1, 3),
                            "matching": round(time.perf_counter() - t2, 3)}
     if fetched.error is not None:

@@ -98,7 +98,8 @@ def needs_full_reconcile() -> bool:
 
     After that, requests can only newly match items that changed (request creation and
     updates match on their own), so a scan matches just what it changed; a restart (an
-    upgrade with a better matcher) matches everything again once.
+    upgrade with a better matcher, a run killed between its commit and its matching)
+    matches everything again once.
     """
     return not _full_done.is_set()
 

@@ -241,6 +241,15 @@ class MirrorWriter:
             ids.extend(i for (i,) in self.conn.execute(select(ITEMS.c.id).where(ITEMS.c.guid.in_(chunk))))
         return ids
 
+    def seen_ids(self) -> list[int]:
+        """Ids of every row this writer saw, changed or not (after flush)."""
+        guids = list(self.seen)
+        ids: list[int] = []
+        for start in range(0, len(guids), 500):
+            chunk = guids[start:start + 500]
+            ids.extend(i for (i,) in self.conn.execute(select(ITEMS.c.id).where(ITEMS.c.guid.in_(chunk))))
+        return ids
+
     def stale_ids(self) -> list[int]:
         """Rows not seen by this writer: only meaningful after a complete listing."""
         assert self._existing is not None, "stale rows need load_all()"

@@ -268,6 +268,35 @@ def test_a_track_whose_album_is_in_another_section_is_ignored(plex, make_runtime
     assert event.outcome["total"] == 0 and count == 0
 
 
+def test_an_album_committed_without_its_details_is_finished_by_the_retry(plex, make_runtime):
+    """Plex fails while the tracks of a new album are read: the album is in the mirror, its
+    event is retried, and the retry (the album now unchanged) still fetches the tracks and
+    matches through the ASIN in its folder name."""
+    runtime = make_runtime(plex)
+    album = plex.catalogue.add_album("Ancillary Justice", "Ann Leckie", asin="B00BAXFECK", asin_source="folder")
+    with runtime.session() as s:
+        req = AudiobookRequest(title="Imperial Radch 1", author="Someone Else", asin="B00BAXFECK",
+                               status="downloaded")
+        s.add(req)
+        s.flush()
+        request_id = req.id
+    plex.set_failure("error503", 1, path=f"/library/metadata/{album.rating_key}/children")
+    enqueue(runtime, NewEvent("webhook", "library.new", "album", album.rating_key, "3"))
+    assert _process(runtime) == 1
+    with runtime.session() as s:
+        event = s.scalars(select(InboxEvent)).one()
+        assert event.status == "pending" and "track details" in event.last_error
+        assert s.get(AudiobookRequest, request_id).status == "downloaded"
+        assert s.scalar(select(LibraryItem.file_paths).where(LibraryItem.guid == album.guid)) is None
+    assert _process(runtime) == 1
+    with runtime.session() as s:
+        event = s.scalars(select(InboxEvent)).one()
+        req = s.get(AudiobookRequest, request_id)
+        item = s.scalars(select(LibraryItem).where(LibraryItem.guid == album.guid)).one()
+    assert event.status == "done" and item.asin == "B00BAXFECK" and item.asin_source == "path"
+    assert req.status == "available" and req.match_reason == "asin_path"
+
+
 def test_events_that_fail_retry_alone(plex, make_runtime):
     runtime = make_runtime(plex)
     good = plex.catalogue.add_album("Red Rising", "Pierce Brown")
