@@ -149,7 +149,8 @@ def test_reject_is_never_proposed_again(api, runtime, near_miss):
         assert s.scalar(select(func.count()).select_from(RejectedCandidate)) == 1
 
 
-@pytest.mark.parametrize("path", ["/api/v1/requests/999/candidates/1/accept", "/api/v1/requests/999/candidates/1/reject"])
+@pytest.mark.parametrize("path", ["/api/v1/requests/999/candidates/1/accept",
+                                  "/api/v1/requests/999/candidates/1/reject"])
 def test_review_of_unknown_request_is_404(api, path):
     assert_error(api.post(path), 404, "not_found")
 

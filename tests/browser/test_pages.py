@@ -162,7 +162,8 @@ def test_library_search_and_covers(page, site):
     expect(page.locator("#library-total")).to_contain_text("1 book matching")
     cover = page.locator(".book img").first
     expect(cover).to_have_attribute("src", re.compile(re.escape(site.prefix + "/api/v1/library/")))
-    page.wait_for_function("() => { const i = document.querySelector('.book img'); return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function("() => { const i = document.querySelector('.book img');"
+                           " return i.complete && i.naturalWidth > 0; }")
     site.axe(page, "library")
     site.shoot(page, "library")
 
