@@ -33,6 +33,20 @@ def test_first_run_from_an_empty_data_directory(page, site):
     expect(page.get_by_label("Plex server URL")).to_be_visible()
 
     save = page.get_by_role("button", name="Save")
+    # the owner's own servers, from plex.tv, with their connections tried
+    page.get_by_text("Pick one of my Plex servers").click()
+    with page.expect_popup() as popup_info:
+        page.get_by_role("button", name="Find my servers").click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    popup.get_by_label("Account").select_option("owner")
+    popup.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("button", name=re.compile(r"^Use Simulated Plex")).click()
+    expect(page.get_by_label("Plex server URL")).to_have_value(site.plex.url)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#server-info")).to_contain_text("Connected to")
+    site.shoot(page, "setup-my-servers")
+
     page.get_by_label("Plex server URL").fill(site.plex.url)
     page.get_by_label("Plex token").fill("not-the-token")
     page.get_by_role("button", name="Test connection").click()
