@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from plugin import accounts, jobs
@@ -107,12 +107,12 @@ def claim_pin(runtime: Runtime, pin_id: int, address: str | None) -> SignedIn:
         raise _unavailable(exc) from None
     if not pin.auth_token:
         raise PinWaiting()
-    # one use: whoever marks it first signs in
+    # one use: a conditional update, so of two claims at once only one signs in
     with runtime.session() as s:
-        row = s.get(AuthPin, pin_id)
-        if row is None or row.used_at is not None:
-            raise SignInError(410, "pin_expired", "this PIN has been used already; start a new sign-in")
-        row.used_at = utcnow()
+        taken = s.execute(update(AuthPin).where(AuthPin.id == pin_id, AuthPin.used_at.is_(None))
+                          .values(used_at=utcnow())).rowcount
+    if taken != 1:
+        raise SignInError(410, "pin_expired", "this PIN has been used already; start a new sign-in")
     try:
         account = client.account(pin.auth_token)
         server = client.server(pin.auth_token, machine_identifier)

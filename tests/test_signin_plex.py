@@ -233,3 +233,26 @@ def test_bad_input_to_pin_creation(accounts_app, accounts_runtime):
     from plugin.models import AuthPin
     with accounts_runtime.session() as s:
         assert s.scalars(select(AuthPin)).all() == []
+
+
+def test_two_claims_of_one_pin_at_once_sign_in_once(accounts_app, plextv):
+    from concurrent.futures import ThreadPoolExecutor
+    pin = start_pin(accounts_app.test_client())
+    approve(plextv, pin["id"], "reader")
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(lambda _: _claim(accounts_app.test_client(), pin["id"]).status_code, range(4)))
+    assert statuses == [200, 410, 410, 410]
+
+
+def test_sign_in_on_postgresql(postgres_url, plex, plextv, make_runtime):
+    from plugin.web import create_app
+    from tests.conftest import plextv_env
+    runtime = make_runtime(plex, DATABASE_URL=postgres_url, **plextv_env(plextv))
+    runtime.remember_machine_identifier(plex.machine_identifier)
+    app = create_app(runtime, {"TESTING": True})
+    client, csrf, user = sign_in(app, plextv, "reader")
+    assert user["role"] == "user"
+    made = client.post("/api/v1/requests", json={"title": "Unwritten"}, headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 201 and made.get_json()["user"] == user["id"]
+    assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    assert client.get("/api/v1/me").status_code == 401

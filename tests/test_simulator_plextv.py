@@ -168,3 +168,15 @@ def test_plexbooks_simulate_starts_plextv_too(tmp_path):
         assert pin.status_code == 201
     finally:
         proc.stop()
+
+
+def test_control_api_expires_pins_and_sets_their_lifetime(plextv):
+    pin = requests.post(f"{plextv.url}/api/v2/pins", headers=JSON, timeout=5).json()
+    assert requests.post(f"{plextv.url}/_simulator/pins/{pin['id']}/expire", timeout=5).status_code == 200
+    assert requests.get(f"{plextv.url}/api/v2/pins/{pin['id']}", headers=JSON, timeout=5).status_code == 404
+    assert requests.post(f"{plextv.url}/_simulator/pins/{pin['id']}/expire", timeout=5).status_code == 404
+    assert requests.patch(f"{plextv.url}/_simulator/pins", json={"ttl_seconds": 60}, timeout=5).status_code == 200
+    assert requests.post(f"{plextv.url}/api/v2/pins", headers=JSON, timeout=5).json()["expiresIn"] <= 60
+    assert requests.patch(f"{plextv.url}/_simulator/pins", json={"ttl_seconds": -1}, timeout=5).status_code == 400
+    assert requests.post(f"{plextv.url}/_simulator/pins/1/claim", json={"username": "nobody"},
+                         timeout=5).status_code == 404

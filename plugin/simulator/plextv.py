@@ -18,6 +18,7 @@ shaped like the recordings in ``fixtures/plex/``):
   browser goes to ``forwardUrl``.
 
 Control (no token): ``POST /_simulator/pins/{id}/claim`` ``{"username"}``,
+``POST /_simulator/pins/{id}/expire``, ``PATCH /_simulator/pins`` ``{"ttl_seconds"}`` (new PINs' lifetime),
 ``GET /_simulator/pins``, ``POST|DELETE /_simulator/failures`` (modes ``error500``,
 ``slow``, ``garbage``, ``unauthorized``, ``drop_connection``), ``GET /_simulator/users``.
 """
@@ -535,6 +536,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(404, {"error": {"code": "unknown_user", "message": "no such account", "fields": {}}})
                 return
             self._json(200, {"id": pin.id, "claimed_by": pin.claimed_by.username if pin.claimed_by else None})
+        elif len(parts) == 3 and parts[0] == "pins" and parts[2] == "expire" and method == "POST":
+            if not parts[1].isdigit() or tv.pin(int(parts[1])) is None:
+                self._json(404, {"error": {"code": "not_found", "message": "no such PIN", "fields": {}}})
+                return
+            tv.expire_pin(int(parts[1]))
+            self._json(200, {"id": int(parts[1]), "expired": True})
+        elif parts == ["pins"] and method == "PATCH":
+            try:
+                tv.pin_ttl = float(data["ttl_seconds"])
+                if tv.pin_ttl <= 0:
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                self._json(400, {"error": {"code": "invalid_ttl", "message": "ttl_seconds must be > 0",
+                                           "fields": {}}})
+                return
+            self._json(200, {"ttl_seconds": tv.pin_ttl})
         elif parts == ["pins"] and method == "GET":
             with tv._lock:
                 pins = list(tv._pins.values())

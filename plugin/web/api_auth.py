@@ -183,10 +183,7 @@ def me():
 def my_ratings():
     found = current_principal()
     runtime = _runtime()
-    user = accounts.get_user(runtime, found.user_id) if found.user_id else None
-    if user is None:               # the API key: the ratings the system token sees, as the scan cached them
-        from plugin.models import User
-        user = User(id="api-key", kind="local", username="api-key", role="admin")
+    user = accounts.get_user(runtime, found.user_id) if found.user_id else None   # None: the API key
     try:
         items = ratings(runtime, user)
     except signin.SignInError as exc:
