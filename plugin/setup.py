@@ -138,3 +138,80 @@ def save_connection(runtime: Runtime, url: str, token: str | None, libraries: li
     runtime.save_settings(values)
     runtime.remember_machine_identifier(result.server["machine_identifier"])
     return result
+
+
+# -- the owner's own servers, from plex.tv ---------------------------------------------------
+STATE_SERVERS = "state.setup_servers"
+
+
+def start_owner_pin(runtime: Runtime) -> dict[str, Any]:
+    """A plex.tv PIN for the owner to approve; no server is configured yet, so no access check."""
+    from plugin.plextv import PlexTVError, auth_url
+    from plugin.signin import _unavailable, plextv
+    config = runtime.config(with_secrets=False)
+    try:
+        pin = plextv(runtime).create_pin(strong=True)
+    except PlexTVError as exc:
+        error = _unavailable(exc)
+        raise SetupError(error.status, error.code, error.message) from None
+    return {"id": pin.id, "code": pin.code, "expires_at": pin.expires_at.isoformat(),
+            "auth_url": auth_url(config.plex_auth_url, runtime.client_identifier, pin.code, None)}
+
+
+def _try_connections(runtime: Runtime, uris: tuple[str, ...], token: str) -> tuple[str | None, list[dict]]:
+    """Each connection in plex.tv's order; the first that answers as this server wins."""
+    tried = []
+    for uri in uris[:6]:
+        client = PlexClient(uri, token, client_identifier=runtime.client_identifier, timeout=3.0)
+        try:
+            client.server_info()
+        except PlexError as exc:
+            tried.append({"uri": uri, "ok": False, "error": exc.code})
+            continue
+        tried.append({"uri": uri, "ok": True})
+        return uri, tried
+    return None, tried
+
+
+def owner_servers(runtime: Runtime, pin_id: int) -> list[dict[str, Any]] | None:
+    """The servers the approving account owns, each with its connections tried; None while waiting.
+
+    The server tokens stay here (encrypted in the database) for :func:`test_connection` with
+    ``server=``; the browser only sees names, URLs and what was tried.
+    """
+    import json
+
+    from plugin.plextv import PlexTVError, PlexTVNotFound
+    from plugin.signin import _unavailable, plextv
+    client = plextv(runtime)
+    try:
+        pin = client.check_pin(pin_id)
+        if not pin.auth_token:
+            return None
+        resources = client.resources(pin.auth_token)
+    except PlexTVNotFound:
+        raise SetupError(410, "pin_expired", "this PIN has expired; start again") from None
+    except PlexTVError as exc:
+        error = _unavailable(exc)
+        raise SetupError(error.status, error.code, error.message) from None
+    found, keep = [], {}
+    for resource in resources:
+        if not (resource.is_server and resource.owned and resource.access_token):
+            continue
+        url, tried = _try_connections(runtime, resource.connections, resource.access_token)
+        found.append({"machine_identifier": resource.client_identifier, "name": resource.name, "url": url,
+                      "connections": tried})
+        keep[resource.client_identifier] = resource.access_token
+    runtime.set_state(STATE_SERVERS, runtime.vault.encrypt(json.dumps(keep)))
+    return found
+
+
+def server_token(runtime: Runtime, machine_identifier: str) -> str:
+    import json
+    stored = runtime.state(STATE_SERVERS)
+    tokens = json.loads(runtime.vault.decrypt(stored)[0]) if stored else {}
+    token = tokens.get(machine_identifier)
+    if not token:
+        raise SetupError(422, "invalid_fields", "pick one of your servers again",
+                         {"server": "not one of the servers found with your Plex account"})
+    return token

@@ -28,10 +28,11 @@ def _rated(client: PlexClient, sections: list[str], page_size: int) -> dict[str,
     return out
 
 
-def ratings(runtime: Runtime, user: User) -> list[dict[str, Any]]:
-    """``[{"rating_key", "user_rating", "library_item_id", "title", "author"}]``, best rated first."""
+def ratings(runtime: Runtime, user: User | None) -> list[dict[str, Any]]:
+    """``[{"rating_key", "user_rating", "library_item_id", "title", "author"}]``, best rated first.
+    ``user`` None (the API key) gets the ratings the scan cached, like a local admin."""
     config = runtime.config(with_secrets=False)
-    if user.kind == "plex":
+    if user is not None and user.kind == "plex":
         if not config.plex_library:
             raise NotConfigured({"plex_library": "not configured"})
         found = with_server_token(runtime, user, lambda client: _rated(client, list(config.plex_library),

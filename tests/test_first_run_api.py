@@ -149,7 +149,8 @@ def test_reject_is_never_proposed_again(api, runtime, near_miss):
         assert s.scalar(select(func.count()).select_from(RejectedCandidate)) == 1
 
 
-@pytest.mark.parametrize("path", ["/api/v1/requests/999/candidates/1/accept", "/api/v1/requests/999/candidates/1/reject"])
+@pytest.mark.parametrize("path", ["/api/v1/requests/999/candidates/1/accept",
+                                  "/api/v1/requests/999/candidates/1/reject"])
 def test_review_of_unknown_request_is_404(api, path):
     assert_error(api.post(path), 404, "not_found")
 
@@ -194,3 +195,33 @@ def test_redirects_and_links_carry_the_prefix(fresh, header):
     assert 'data-base="/proxied/plexbooks"' in html
     # a proxy that forwards the prefixed path is served too
     assert client.get("/proxied/plexbooks/setup", headers={header: "/proxied/plexbooks"}).status_code == 200
+
+
+def test_owner_picks_a_server_from_plex_tv(make_runtime, plex, plextv, caplog):
+    from plugin.web import create_app
+    from tests.conftest import plextv_env
+    from tests.signin_helpers import approve
+    runtime = make_runtime(None, **plextv_env(plextv))
+    with caplog.at_level(logging.WARNING, logger="plugin.setup"):
+        app = create_app(runtime, {"TESTING": True})
+    code = next(m.group(1) for m in (re.search(r"setup code (\S+)", r.getMessage()) for r in caplog.records) if m)
+    client = app.test_client()
+    body = client.post("/api/v1/setup/admin", json={"setup_code": code, "username": "admin",
+                                                     "password": PASSWORD}).get_json()
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = body["csrf_token"]
+    pin = client.post("/api/v1/setup/plex/pins").get_json()
+    assert client.post(f"/api/v1/setup/plex/pins/{pin['id']}/servers").status_code == 202
+    approve(plextv, pin["id"], "owner")
+    found = client.post(f"/api/v1/setup/plex/pins/{pin['id']}/servers")
+    assert found.status_code == 200
+    servers = found.get_json()["servers"]
+    assert [s["machine_identifier"] for s in servers] == [plex.machine_identifier]
+    assert servers[0]["url"] == plex.url and servers[0]["connections"] == [{"uri": plex.url, "ok": True}]
+    assert plex.token not in found.get_data(as_text=True)
+    unknown = client.post("/api/v1/setup/test", json={"plex_url": plex.url, "server": "not-a-server"})
+    assert unknown.status_code == 422 and "server" in unknown.get_json()["error"]["fields"]
+    tested = client.post("/api/v1/setup/test", json={"plex_url": plex.url, "server": plex.machine_identifier})
+    assert tested.status_code == 200 and tested.get_json()["server"]["machine_identifier"] == plex.machine_identifier
+    saved = client.post("/api/v1/setup/save", json={"plex_url": plex.url, "server": plex.machine_identifier,
+                                                    "plex_library": ["3"]})
+    assert saved.status_code == 200 and runtime.config().plex_token == plex.token

@@ -11,6 +11,8 @@ from plugin.plextv import PlexTVError
 from plugin.user_ratings import ratings
 from plugin.web.auth import COOKIE, allow_users, current_principal, principal, public, require_api_key
 from plugin.web.errors import ApiError
+from plugin.web.schemas import LoginBody, MeOut, PinOut, PinRequest, RatingsPage, SignedInOut, Waiting
+from plugin.web.spec import declare
 from plugin.web.validation import json_body, listing
 
 bp = Blueprint("api_auth", __name__, url_prefix="/api/v1")
@@ -61,6 +63,8 @@ def _safe_next(value: str | None) -> str:
 # -- Plex PIN flow ---------------------------------------------------------------------------------
 @bp.post("/auth/plex/pins")
 @public
+@declare("Start a Plex sign-in: a PIN and the Plex page to send the browser to", body=PinRequest, validate=False,
+         responses={201: PinOut, 422: None, 502: None, 503: None}, tags=("auth",))
 def create_pin():
     body = json_body() if request.content_length else {}
     unknown = {k: "unknown field" for k in body if k != "next"}
@@ -92,6 +96,8 @@ def _claim(pin_id: int) -> signin.SignedIn | None:
 
 @bp.post("/auth/plex/pins/<int:pin_id>/claim")
 @public
+@declare("Finish the Plex sign-in once the PIN is approved", validate=False, tags=("auth",),
+         responses={200: SignedInOut, 202: Waiting, 403: None, 404: None, 410: None, 502: None, 503: None})
 def claim_pin(pin_id: int):
     result = _claim(pin_id)
     if result is None:
@@ -101,6 +107,8 @@ def claim_pin(pin_id: int):
 
 @bp.get("/auth/plex/pins/<int:pin_id>/forward")
 @public
+@declare("Where the Plex sign-in page sends the browser back", validate=False, tags=("auth",),
+         responses={303: None})
 def forward(pin_id: int):
     """Where the Plex sign-in page sends the browser back: the same claim, then home."""
     target = _safe_next(request.args.get("next"))
@@ -120,6 +128,8 @@ def forward(pin_id: int):
 # -- local admins --------------------------------------------------------------------------------
 @bp.post("/auth/login")
 @public
+@declare("Local admin sign-in", body=LoginBody, validate=False, tags=("auth",),
+         responses={200: SignedInOut, 401: None, 422: None, 429: None})
 def login():
     body = json_body()
     errors = {k: "unknown field" for k in body if k not in ("username", "password")}
@@ -145,6 +155,7 @@ def login():
 
 @bp.post("/auth/logout")
 @public
+@declare("Sign out: the session ends at once", validate=False, responses={204: None}, tags=("auth",))
 def logout():
     found = principal()
     if found is not None and found.session_id:
@@ -157,6 +168,7 @@ def logout():
 # -- the signed-in user ----------------------------------------------------------------------------
 @bp.get("/me")
 @allow_users
+@declare("The signed-in user", validate=False, responses={200: MeOut}, tags=("auth",))
 def me():
     found = current_principal()
     if found.via == "api_key":
@@ -167,13 +179,11 @@ def me():
 
 @bp.get("/me/ratings")
 @allow_users
+@declare("The signed-in user's own Plex ratings", validate=False, responses={200: RatingsPage}, tags=("auth",))
 def my_ratings():
     found = current_principal()
     runtime = _runtime()
-    user = accounts.get_user(runtime, found.user_id) if found.user_id else None
-    if user is None:               # the API key: the ratings the system token sees, as the scan cached them
-        from plugin.models import User
-        user = User(id="api-key", kind="local", username="api-key", role="admin")
+    user = accounts.get_user(runtime, found.user_id) if found.user_id else None   # None: the API key
     try:
         items = ratings(runtime, user)
     except signin.SignInError as exc:

@@ -2,7 +2,7 @@
 Plex connection. The work is in :mod:`plugin.setup`; this only speaks HTTP."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from flask import Blueprint, current_app, jsonify
 from pydantic import Field
@@ -32,6 +32,8 @@ class Connection(Body):
     plex_token: Optional[Annotated[SafeText, Field(max_length=512)]] = Field(
         None, description="Omit to use the token already stored.")
     plex_verify_tls: bool = True
+    server: Optional[Annotated[SafeText, Field(max_length=128)]] = Field(
+        None, description="A machineIdentifier from /setup/plex/pins/{id}/servers: use that server's token.")
 
 
 class SaveConnection(Connection):
@@ -77,6 +79,29 @@ def _setup_error(exc: setup.SetupError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.fields)
 
 
+def _token(body: Connection) -> str | None:
+    return setup.server_token(_runtime(), body.server) if body.server else body.plex_token
+
+
+class OwnerPin(Out):
+    id: int
+    code: str
+    auth_url: str
+    expires_at: str
+
+
+class FoundServer(Out):
+    machine_identifier: str
+    name: str
+    url: Optional[str] = None
+    connections: list[dict]
+
+
+class FoundServers(Out):
+    status: Literal["waiting", "done"]
+    servers: list[FoundServer] = []
+
+
 @bp.get("")
 @public
 @declare("Where first-run setup stands", auth="none", responses={200: SetupState}, tags=("setup",))
@@ -108,7 +133,7 @@ def first_admin(body: FirstAdmin):
          body=Connection, responses={200: TestAnswer, 422: None}, tags=("setup",))
 def test(body: Connection):
     try:
-        result = setup.test_connection(_runtime(), _url(body.plex_url), body.plex_token, body.plex_verify_tls)
+        result = setup.test_connection(_runtime(), _url(body.plex_url), _token(body), body.plex_verify_tls)
     except setup.SetupError as exc:
         raise _setup_error(exc) from None
     return jsonify({"server": result.server, "libraries": result.libraries})
@@ -119,8 +144,31 @@ def test(body: Connection):
          responses={200: TestAnswer, 422: None}, tags=("setup",))
 def save(body: SaveConnection):
     try:
-        result = setup.save_connection(_runtime(), _url(body.plex_url), body.plex_token, list(body.plex_library),
+        result = setup.save_connection(_runtime(), _url(body.plex_url), _token(body), list(body.plex_library),
                                        body.plex_verify_tls)
     except setup.SetupError as exc:
         raise _setup_error(exc) from None
     return jsonify({"server": result.server, "libraries": result.libraries})
+
+
+@bp.post("/plex/pins")
+@declare("Sign in with Plex as the server owner to list your servers", responses={201: OwnerPin, 502: None, 503: None},
+         tags=("setup",))
+def owner_pin():
+    try:
+        return jsonify(setup.start_owner_pin(_runtime())), 201
+    except setup.SetupError as exc:
+        raise _setup_error(exc) from None
+
+
+@bp.post("/plex/pins/<int:pin_id>/servers")
+@declare("Once the PIN is approved: the account's own servers, each with its connections tried",
+         responses={200: FoundServers, 202: FoundServers, 410: None, 502: None, 503: None}, tags=("setup",))
+def owner_servers(pin_id: int):
+    try:
+        found = setup.owner_servers(_runtime(), pin_id)
+    except setup.SetupError as exc:
+        raise _setup_error(exc) from None
+    if found is None:
+        return jsonify({"status": "waiting", "servers": []}), 202
+    return jsonify({"status": "done", "servers": found})

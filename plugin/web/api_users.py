@@ -8,6 +8,8 @@ from plugin import accounts
 from plugin.models import User
 from plugin.web.auth import current_principal, require_api_key
 from plugin.web.errors import ApiError
+from plugin.web.schemas import NewLocalAdmin, UserChange, UserDeleted, UserOut, UsersPage, UsersQuery
+from plugin.web.spec import declare
 from plugin.web.validation import json_body, listing, page_args
 
 bp = Blueprint("api_users", __name__, url_prefix="/api/v1")
@@ -25,6 +27,8 @@ def _user_id(user_id: str) -> str:
 
 
 @bp.get("/users")
+@declare("Users with role, kind, last seen and access check", query=UsersQuery, validate=False,
+         responses={200: UsersPage}, tags=("users",))
 def list_users():
     limit, offset = page_args()
     with _runtime().session() as s:
@@ -34,6 +38,8 @@ def list_users():
 
 
 @bp.post("/users")
+@declare("Create a local admin", body=NewLocalAdmin, validate=False, responses={201: UserOut, 409: None, 422: None},
+         tags=("users",))
 def create_local_admin():
     body = json_body()
     errors = {k: "unknown field" for k in body if k not in ("username", "password")}
@@ -54,6 +60,7 @@ def create_local_admin():
 
 
 @bp.get("/users/<user_id>")
+@declare("One user", validate=False, responses={200: UserOut, 404: None}, tags=("users",))
 def get_user(user_id: str):
     user = accounts.get_user(_runtime(), _user_id(user_id))
     if user is None:
@@ -62,6 +69,8 @@ def get_user(user_id: str):
 
 
 @bp.patch("/users/<user_id>")
+@declare("Change role or disable", body=UserChange, validate=False, tags=("users",),
+         responses={200: UserOut, 404: None, 409: None, 422: None})
 def update_user(user_id: str):
     body = json_body()
     errors = {k: "unknown field" for k in body if k not in ("role", "disabled")}
@@ -83,6 +92,8 @@ def update_user(user_id: str):
 
 
 @bp.delete("/users/<user_id>")
+@declare("Delete a user and their sessions", validate=False, responses={200: UserDeleted, 404: None, 409: None},
+         tags=("users",))
 def delete_user(user_id: str):
     if current_principal().user_id == user_id:
         raise ApiError(409, "conflict", "you cannot delete yourself")

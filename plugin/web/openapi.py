@@ -115,7 +115,8 @@ def build(app: Flask) -> dict[str, Any]:
                 operation["x-plexbooks-access"] = access
                 operation["security"] = [] if access == "public" else SECURITY["session"]
             if op is None:
-                operation["summary"] = (view.__doc__ or rule.endpoint).strip().splitlines()[0] if view else rule.endpoint
+                doc = (view.__doc__ if view else None) or rule.endpoint
+                operation["summary"] = doc.strip().splitlines()[0]
                 operation["responses"]["200"] = {"description": "OK"}
             else:
                 operation["summary"] = op.summary

@@ -319,3 +319,82 @@ class WebhookAnswer(Out):
     event_id: Optional[int] = None
     coalesced: Optional[bool] = None
     reason: Optional[str] = None
+
+
+# -- accounts (issue 8): documented; these views still check their input by hand ---------------
+class PinRequest(Body):
+    next: Optional[Annotated[SafeText, Field(max_length=500)]] = Field(None, description="A path on this site.")
+
+
+class PinOut(Out):
+    id: int
+    code: str
+    auth_url: str
+    expires_at: str
+
+
+class Waiting(Out):
+    status: Literal["waiting"]
+
+
+class UserOut(Out):
+    id: str
+    username: str
+    kind: str
+    role: Literal["admin", "user"]
+    disabled: Optional[bool] = None
+    last_seen_at: Optional[str] = None
+
+
+class SignedInOut(Out):
+    user: UserOut
+    csrf_token: str
+
+
+class LoginBody(Body):
+    username: Annotated[SafeText, Field(min_length=1, max_length=1024)]
+    password: Annotated[SafeText, Field(min_length=1, max_length=1024)]
+
+
+class MeOut(Out):
+    id: Optional[str] = None
+    username: Optional[str] = None
+    kind: str
+    role: Literal["admin", "user"]
+    csrf_token: Optional[str] = None
+
+
+class RatingOut(Out):
+    rating_key: str
+    user_rating: Optional[float] = None
+    library_item_id: Optional[int] = None
+    title: Optional[str] = None
+    author: Optional[str] = None
+
+
+class RatingsPage(Page):
+    items: list[RatingOut]
+
+
+class UsersPage(Page):
+    items: list[UserOut]
+
+
+class UsersQuery(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class NewLocalAdmin(Body):
+    username: Annotated[SafeText, Field(min_length=1, max_length=255)]
+    password: Annotated[SafeText, Field(min_length=12, max_length=1024)]
+
+
+class UserChange(Body):
+    role: Optional[Literal["admin", "user"]] = None
+    disabled: Optional[bool] = None
+
+
+class UserDeleted(Out):
+    deleted: bool
+    id: str

@@ -70,15 +70,23 @@ class Operation:
     auth: Auth = "api_key"
     description: str | None = None
     tags: tuple[str, ...] = ()
+    validate: bool = True
 
 
 def declare(summary: str, *, body: type[BaseModel] | RawBody | None = None, query: type[BaseModel] | None = None,
             responses: dict[int, Any] | None = None, auth: Auth = "api_key", description: str | None = None,
-            tags: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Attach an :class:`Operation` to a view and validate its input with it."""
-    operation = Operation(summary, body, query, dict(responses or {200: None}), auth, description, tags)
+            tags: tuple[str, ...] = (), validate: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Attach an :class:`Operation` to a view and validate its input with it.
+
+    ``validate=False`` only documents: for a view that still checks its input by hand (move
+    that check into the models, then drop the flag)."""
+    operation = Operation(summary, body, query, dict(responses or {200: None}), auth, description, tags, validate)
 
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        if not validate:
+            view.openapi = operation  # type: ignore[attr-defined]
+            return view
+
         @functools.wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
             if operation.query is not None:

@@ -19,13 +19,52 @@
   const info = document.getElementById("server-info");
   let tested = null;     // the values of the last passing test: Save needs them unchanged
 
+  let server = null;     // a server picked from the owner's Plex account: its token stays on the server side
+
   function values() {
-    return {plex_url: form.plex_url.value.trim(), plex_token: form.plex_token.value.trim() || null,
-            plex_verify_tls: form.plex_verify_tls.checked};
+    const out = {plex_url: form.plex_url.value.trim(), plex_token: form.plex_token.value.trim() || null,
+                 plex_verify_tls: form.plex_verify_tls.checked};
+    if (server && !out.plex_token) out.server = server;
+    return out;
   }
   function same(a, b) { return a && b && a.plex_url === b.plex_url && a.plex_token === b.plex_token &&
-                               a.plex_verify_tls === b.plex_verify_tls; }
+                               a.plex_verify_tls === b.plex_verify_tls && a.server === b.server; }
+
+  const serversStatus = document.getElementById("servers-status");
+  document.getElementById("find-servers").addEventListener("click", async () => {
+    const popup = window.open("", "plex-sign-in", "width=720,height=720");
+    const created = await PB.api("POST", "/api/v1/setup/plex/pins");
+    if (!created.ok) {
+      if (popup) popup.close();
+      serversStatus.textContent = "plex.tv cannot be reached: " + ((created.data && created.data.error.message) || created.status);
+      return;
+    }
+    if (popup) popup.location.href = created.data.auth_url;
+    serversStatus.textContent = "Approve the sign-in in the Plex window…";
+    const poll = async () => {
+      const result = await PB.api("POST", `/api/v1/setup/plex/pins/${created.data.id}/servers`);
+      if (result.status === 202) { setTimeout(poll, 500); return; }
+      if (popup && !popup.closed) popup.close();
+      if (!result.ok) { serversStatus.textContent = (result.data && result.data.error.message) || "That did not work."; return; }
+      const servers = result.data.servers;
+      serversStatus.textContent = servers.length ? `${servers.length} server(s) found.` : "This Plex account owns no server.";
+      document.getElementById("servers").replaceChildren(...servers.map((s) => {
+        const tried = s.connections.map((c) => `${c.uri} ${c.ok ? "answers" : "does not answer"}`).join("; ");
+        if (!s.url) return PB.el("li", {}, `${s.name}: no connection answered (${tried}).`);
+        return PB.el("li", {}, PB.el("button", {type: "button", onclick: () => {
+          server = s.machine_identifier;
+          form.plex_url.value = s.url;
+          form.plex_token.value = "";
+          form.plex_token.placeholder = `from your Plex account (${s.name})`;
+          refresh();
+          document.getElementById("test-connection").focus();
+        }}, `Use ${s.name} (${s.url})`), PB.el("span", {class: "hint"}, ` ${tried}`));
+      }));
+    };
+    setTimeout(poll, 500);
+  });
   function refresh() { save.disabled = !(same(tested, values()) && library.value); }
+  form.plex_token.addEventListener("input", () => { if (form.plex_token.value) server = null; });
   for (const input of [form.plex_url, form.plex_token, form.plex_verify_tls]) {
     input.addEventListener("input", refresh);
     input.addEventListener("change", refresh);

@@ -44,9 +44,14 @@
       if (claim.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
       // The Plex window's own redirect may have finished the sign-in first (the PIN is used then,
       // and this tab now holds a session it has no CSRF token for): signed in all the same.
-      const me = await fetch(PB.base + "/api/v1/me", {credentials: "same-origin"});
-      if (me.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
+      // That redirect may still be under way: give it a few seconds before calling it a failure.
       const error = (claim.data && claim.data.error) || {};
+      const tries = ["pin_expired", "csrf_failed"].includes(error.code) ? 12 : 1;
+      for (let i = 0; i < tries; i += 1) {
+        const me = await fetch(PB.base + "/api/v1/me", {credentials: "same-origin"});
+        if (me.ok) { if (popup && !popup.closed) popup.close(); done(); return; }
+        if (i + 1 < tries) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
       status.textContent = error.code === "no_server_access"
         ? "This Plex account has no access to this Plex server. Ask the server owner to share it with you."
         : "Plex sign-in failed: " + (error.message || claim.status);
