@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.engine import Connection
 
+from plugin import outbox
 from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
 from plugin.models import LibraryItem
 from plugin.plex_client import AlbumRecord, ListedAlbum, TrackRecord
@@ -193,6 +194,7 @@ class MirrorWriter:
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
                    r["content_hash"], now, now) for r in rows]
         self.conn.exec_driver_sql(self._insert_sql, values)
+        outbox.emit_new_guids(self.conn, [r["guid"] for r in rows])
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
         """Albums already known to match the mirror (checked by a listing child process)."""
@@ -242,6 +244,7 @@ class MirrorWriter:
 def remove_rows(conn: Connection, ids: list[int]) -> int:
     removed = 0
     for start in range(0, len(ids), 500):
+        outbox.emit_items(conn, "library.removed", ids[start:start + 500])
         removed += conn.execute(delete(T).where(T.c.id.in_(ids[start:start + 500]))).rowcount or 0
     return removed
 

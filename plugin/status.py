@@ -77,6 +77,7 @@ def status(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config()
     scan = last_run(runtime, "full_scan", finished=True)
     poll = last_run(runtime, "recently_added", finished=True)
+    from plugin import notification_targets
     from plugin.inbox import depth
     from plugin.worker import worker_state
     worker = worker_state(runtime)
@@ -100,4 +101,5 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "last_scan": run_dict(scan),
         "last_recent_poll": run_dict(poll),
         "counts": counts(runtime),
+        "notifications": notification_targets.summary(runtime),
     }

@@ -6,10 +6,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
 
+from plugin import refresh
 from plugin import requests_service as service
 from plugin.asin import normalize_asin
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
-from plugin.status import iso
+from plugin.serializers import item_dict, request_dict
 from plugin.web.auth import require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.validation import json_body, listing, page_args, str_arg
@@ -26,7 +27,7 @@ CREATE_FIELDS: dict[str, tuple[str, int, bool]] = {
 UPDATE_FIELDS: dict[str, tuple[str, int, bool]] = {
     "status": ("status", 32, False), "error_message": ("text", 4000, False),
     "search_attempts": ("count", 1_000_000, False), "download_attempts": ("count", 1_000_000, False),
-    "import_attempts": ("count", 1_000_000, False),
+    "import_attempts": ("count", 1_000_000, False), "path": ("text", 4096, False),
 }
 
 
@@ -78,20 +79,6 @@ def validate(body: dict[str, Any], spec: dict[str, tuple[str, int, bool]]) -> di
     return out
 
 
-def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
-    return {
-        "id": req.id, "user": req.user, "title": req.title, "author": req.author, "narrator": req.narrator,
-        "asin": req.asin, "status": req.status, "error_message": req.error_message,
-        "search_attempts": req.search_attempts, "download_attempts": req.download_attempts,
-        "import_attempts": req.import_attempts,
-        "library_item": None if item is None else {"id": item.id, "rating_key": item.rating_key, "guid": item.guid,
-                                                   "title": item.title, "author": item.author},
-        "match": None if req.match_reason is None else {"reason": req.match_reason, "score": req.match_score,
-                                                        "details": req.match_details},
-        "created_at": iso(req.created_at), "updated_at": iso(req.updated_at), "completed_at": iso(req.completed_at),
-    }
-
-
 def _load(runtime, request_id: int) -> dict[str, Any]:
     with runtime.session() as s:
         req = s.get(AudiobookRequest, request_id)
@@ -117,7 +104,6 @@ def create_request():
 def _conflict_record(runtime, conflict: service.Conflict) -> dict[str, Any] | None:
     if conflict.record_type == "request":
         return _load(runtime, conflict.record_id)
-    from plugin.web.api_library import item_dict
     with runtime.session() as s:
         item = s.get(LibraryItem, conflict.record_id)
         return item_dict(item) if item else None
@@ -156,10 +142,23 @@ def get_request(request_id: int):
 def update_request(request_id: int):
     runtime = current_app.extensions["plexbooks"]
     changes = validate(json_body(), UPDATE_FIELDS)
-    if not changes:
+    path = changes.pop("path", None)
+    if not changes and path is None:
         raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
+    if path is not None and changes.get("status") != "downloaded":
+        raise ApiError(422, "invalid_fields", "a path goes with status downloaded",
+                       {"path": "only with \"status\": \"downloaded\""})
+    planned = None
+    if path is not None:
+        _load(runtime, request_id)                      # 404 before anything reaches Plex
+        try:
+            planned = refresh.plan_refresh(runtime, path)   # 422 before anything is stored
+        except refresh.PathRefused as exc:
+            raise ApiError(422, "invalid_path", str(exc), exc.fields) from None
     if not service.update(runtime, request_id, changes):
         raise ApiError(404, "not_found", f"no request {request_id}")
+    if planned is not None:
+        planned.send(runtime)
     return jsonify(_load(runtime, request_id))
 
 
