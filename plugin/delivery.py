@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import apprise
 import requests
 from sqlalchemy import and_, exists, or_, select, update
 from standardwebhooks.webhooks import Webhook
@@ -75,6 +74,7 @@ def send_webhook(url: str, secret: str, message: OutboxMessage | Any, timeout: f
 
 
 def send_apprise(url: str, target: Any, message: Any, config: Config) -> None:
+    import apprise
     plugin = apprise_plugin(url)
     if plugin is None:
         raise DeliveryFailed("Apprise does not know this URL")

@@ -12,7 +12,6 @@ import base64
 import secrets
 from typing import Any
 
-import apprise
 from sqlalchemy import func, select
 
 from plugin.models import NotificationTarget, OutboxMessage, utcnow
@@ -41,6 +40,7 @@ def new_secret() -> str:
 
 def apprise_plugin(url: str) -> Any:
     """The Apprise plugin for a URL, redirects off; None when Apprise does not know the URL."""
+    import apprise      # imported on use: it loads every notification plugin it has
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is not None:
         plugin.redirects = False
