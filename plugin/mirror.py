@@ -194,7 +194,7 @@ class MirrorWriter:
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
                    r["content_hash"], now, now) for r in rows]
         self.conn.exec_driver_sql(self._insert_sql, values)
-        outbox.emit_new_guids(self.conn, [r["guid"] for r in rows])
+        outbox.emit_new_rows(self.conn, rows, self.now)
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
         """Albums already known to match the mirror (checked by a listing child process)."""

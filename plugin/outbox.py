@@ -11,7 +11,10 @@ costs one small query per batch of rows unless a target listens to ``library.add
 """
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import select
@@ -108,18 +111,45 @@ def emit_items(conn: Connection, event_type: str, item_ids: Sequence[int]) -> in
     return written
 
 
-def emit_new_guids(conn: Connection, guids: Sequence[str]) -> int:
-    """``library.added`` for rows just inserted, found by guid (the batch insert returns no ids)."""
-    targets = subscribers(conn, "library.added") if guids else []
+def emit_new_rows(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """``library.added`` for mirror rows just inserted (the mapped values of each).
+
+    The hot path of a full scan: the item is built from the values already in hand (only the
+    ids are read back) and the outbox rows go through the driver's executemany."""
+    targets = subscribers(conn, "library.added") if rows else []
     if not targets:
         return 0
     written = 0
-    for start in range(0, len(guids), CHUNK):
-        rows = conn.execute(select(ITEMS).where(ITEMS.c.guid.in_(guids[start:start + CHUNK]))
-                            .order_by(ITEMS.c.id)).all()
-        written += _write(conn, [row for item in rows
-                                 for row in _rows("library.added", {"library_item": item_dict(item)}, targets)])
+    fresh = {"narrator": None, "duration_ms": None, "file_paths": None, "first_seen_at": now, "last_seen_at": now}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        ids = dict(conn.execute(select(ITEMS.c.guid, ITEMS.c.id).where(ITEMS.c.guid.in_([r["guid"] for r in chunk])))
+                   .all())
+        datas = [{"library_item": item_dict(SimpleNamespace(**row, **fresh, id=ids[row["guid"]]))}
+                 for row in chunk if row["guid"] in ids]
+        written += _write_fast(conn, "library.added", datas, targets)
     return written
+
+
+def _write_fast(conn: Connection, event_type: str, datas: list[dict[str, Any]], targets: Sequence[Any]) -> int:
+    """Many events without a user (library events) to every target, through the driver."""
+    wanted = [t.id for t in targets if t.user is None]
+    if not wanted or not datas:
+        return 0
+    dialect = conn.dialect
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    to_time = OUTBOX.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    to_json = OUTBOX.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or json.dumps
+    now = utcnow()
+    created, stamp = to_time(now), iso(now)
+    values = []
+    for data in datas:
+        payload = to_json({"type": event_type, "timestamp": stamp, "data": data})
+        webhook_id = f"msg_{uuid.uuid4().hex}"
+        values.extend((target_id, event_type, webhook_id, payload, "pending", 0, created) for target_id in wanted)
+    conn.exec_driver_sql(f"INSERT INTO {OUTBOX.name} (target_id, event_type, webhook_id, payload, status, attempts, "
+                         f"created_at) VALUES ({', '.join([mark] * 7)})", values)
+    return len(values)
 
 
 def _items(conn: Connection, ids: Iterable[int]) -> dict[int, Any]:

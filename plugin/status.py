@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,7 +53,12 @@ def run_dict(run: JobRun | None) -> dict[str, Any] | None:
 
 
 def iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+    """ISO 8601 in UTC. SQLite hands stored times back without their zone: they are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
 
 
 def last_run(runtime: Runtime, job: str, *, finished: bool = False) -> JobRun | None:

@@ -288,3 +288,28 @@ def test_worker_killed_between_commit_and_answer_still_delivers(tmp_path, plex, 
     assert len(ids) >= 2 and len(set(ids)) == 1          # the retry carries the same webhook-id
     assert [e["body"]["data"]["request"]["id"] for e in receiver.unique().values()] == [created["id"]]
     runtime.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_full_scan_writes_one_library_added_per_new_album(tmp_path, plex, request, backend):
+    extra = {"DATABASE_URL": request.getfixturevalue("postgres_url")} if backend == "postgresql" else {}
+    runtime = Runtime(environment(tmp_path / "data", plex, **extra))
+    env = Env(runtime)
+    receiver = Receiver()
+    try:
+        env.target(receiver, events=["library.added"])
+        summary = sync.full_scan(runtime)
+        assert summary["new"] == 40
+        with runtime.session() as s:
+            rows = s.scalars(select(OutboxMessage)).all()
+        assert len(rows) == 40 and len({r.webhook_id for r in rows}) == 40
+        items = {i["rating_key"]: i for i in env.call("get", "/api/v1/library?limit=100").get_json()["items"]}
+        for row in rows:
+            item = row.payload["data"]["library_item"]
+            assert row.payload["type"] == "library.added" and item == items[item["rating_key"]]
+        env.deliver_until(lambda: len(receiver.unique()) == 40)
+        assert receiver.bad_signatures == 0
+    finally:
+        receiver.stop()
+        env.deliverer.stop()
+        runtime.dispose()
