@@ -128,3 +128,36 @@ def test_bad_path_mappings_setting_is_refused(api):
     response = api.patch("/api/v1/config", json={"refresh_poll_seconds": "5,x"})
     assert response.status_code == 422
 
+
+
+def test_without_webhooks_or_websocket_the_worker_polls_after_a_refresh(tmp_path, plex):
+    """The book is in Plex but nothing announces it: the follow-up poll finds it."""
+    from plugin.models import JobRun
+    from plugin.runtime import Runtime
+    from plugin.worker import worker_state
+    from sqlalchemy import select
+    from tests.conftest import environment
+    from tests.processes import Proc, wait_for
+    env = environment(tmp_path / "data", plex, PLEXBOOKS_WEBSOCKET_ENABLED="false",
+                      PLEXBOOKS_REFRESH_POLL_SECONDS="1,2")
+    runtime = Runtime(env)
+    client = create_app(runtime, {"TESTING": True}).test_client()
+    worker = Proc(["worker"], env, tmp_path / "worker.log")
+    try:
+        wait_for(lambda: (worker_state(runtime) or {}).get("alive"), 30, 0.1, "worker")
+        with runtime.session() as s:
+            wait_for(lambda: s.scalar(select(JobRun.status).where(JobRun.trigger == "startup")) == "ok", 30, 0.1,
+                     "start-up scan")
+        created = client.post("/api/v1/requests", json={"title": "Searoad", "author": "Ursula K. Le Guin",
+                                                        "status": "downloading"}, headers=HEADERS).get_json()
+        plex.catalogue.add_album("Searoad", "Ursula K. Le Guin")      # silently: no webhook, no timeline
+        response = client.patch(f"/api/v1/requests/{created['id']}", headers=HEADERS,
+                                json={"status": "downloaded", "path": "/audiobooks/Ursula K. Le Guin/Searoad"})
+        assert response.status_code == 200
+        wait_for(lambda: client.get(f"/api/v1/requests/{created['id']}", headers=HEADERS).get_json()["status"]
+                 == "available", 30, 0.1, "available through the follow-up poll")
+        with runtime.session() as s:
+            assert s.scalar(select(JobRun.id).where(JobRun.trigger == "refresh")) is not None
+    finally:
+        worker.stop()
+        runtime.dispose()
