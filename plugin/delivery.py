@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from standardwebhooks.webhooks import Webhook
 
 from plugin.models import NotificationTarget, OutboxMessage, utcnow
@@ -202,7 +202,7 @@ class Deliverer:
                                       "next_attempt_at": now + timedelta(seconds=delay)}
             if failures >= config.notification_max_failures:
                 values["paused_at"] = now
-            conn.execute(update(TARGETS).where(and_(TARGETS.c.id == target.id)).values(**values))
+            conn.execute(update(TARGETS).where(TARGETS.c.id == target.id).values(**values))
             conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(
                 attempts=OUTBOX.c.attempts + 1, last_attempt_at=now, last_status_code=code, last_error=error))
         if "paused_at" in values:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from plugin.plex_client import LibrarySection, PlexClient
+from plugin.plex import LibrarySection, PlexClient
 from plugin.runtime import NotConfigured, Runtime
 
 STATE_REFRESHES = "state.refreshes"

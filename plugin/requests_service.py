@@ -16,7 +16,7 @@ from plugin import lifecycle, outbox
 from plugin.matcher import ItemSide, RequestSide, explain
 from plugin.mirror import remove_rows
 from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
-from plugin.plex_client import PlexError
+from plugin.plex import PlexError
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ def plex(plex_factory) -> SimulatedPlex:
 
 def environment(data_dir: Path, plex: SimulatedPlex | None = None, **extra: str) -> dict[str, str]:
     env = {"PLEXBOOKS_DATA_DIR": str(data_dir), "PLEXBOOKS_API_KEY": API_KEY,
-           "PLEXBOOKS_SCAN_DETAILS_LIMIT": "0", "PLEXBOOKS_PLEX_TIMEOUT": "5"}
+           "PLEXBOOKS_PLEX_TIMEOUT": "5"}
     if os.environ.get("PLEXBOOKS_TEST_DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["PLEXBOOKS_TEST_DATABASE_URL"]
     if plex is not None:

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, jsonify
-
-from plugin import refresh
 from sqlalchemy import func, or_, select
 
+from plugin import refresh
 from plugin.models import LibraryItem
 from plugin.serializers import item_dict
 from plugin.web.auth import require_api_key
