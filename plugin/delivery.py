@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from standardwebhooks.webhooks import Webhook
 
 from plugin.models import NotificationTarget, OutboxMessage, utcnow
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 TARGETS = NotificationTarget.__table__
 OUTBOX = OutboxMessage.__table__
 BATCH = 50
+PRUNE_EVERY_S = 3600.0
 USER_AGENT = "plexbooks-webhooks/1"
 
 
@@ -113,14 +115,25 @@ class Deliverer:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _loop(self) -> None:
+        last_prune = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() - last_prune > PRUNE_EVERY_S:
+                    last_prune = time.monotonic()
+                    self.prune()
                 sent = self.run_once()
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 log.exception("notifications: delivery turn failed")
                 sent = 0
             if not sent:
                 self._stop.wait(self.idle_wait)
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Drop delivered events older than ``notification_log_days`` from the log."""
+        cutoff = (now or utcnow()) - timedelta(days=self.runtime.config(max_age=60).notification_log_days)
+        with self.runtime.engine.begin() as conn:
+            return conn.execute(delete(OUTBOX).where(OUTBOX.c.status == "delivered",
+                                                     OUTBOX.c.delivered_at < cutoff)).rowcount or 0
 
     # -- one turn ---------------------------------------------------------------------------
     def due_targets(self, now: datetime) -> list[Any]:

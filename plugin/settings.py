@@ -198,6 +198,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest wait between two tries of a failing target.", parse=_positive(float)),
     Setting("notification_timeout", "float", 10.0, "PLEXBOOKS_NOTIFICATION_TIMEOUT",
             "Seconds a target has to answer one delivery.", parse=_positive(float)),
+    Setting("notification_log_days", "float", 7.0, "PLEXBOOKS_NOTIFICATION_LOG_DAYS",
+            "Delivered events stay in the delivery log this many days; pending ones stay until delivered.",
+            parse=_positive(float)),
     Setting("notification_title_template", "str", "{title}", "PLEXBOOKS_NOTIFICATION_TITLE_TEMPLATE",
             "Title of Apprise notifications. Fields: `{event}`, `{event_text}`, `{title}`, `{author}`, "
             "`{narrator}`, `{asin}`, `{user}`, `{status}`, `{request_id}`, `{rating_key}`.", parse=_template),

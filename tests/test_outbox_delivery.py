@@ -320,3 +320,21 @@ def test_a_full_scan_writes_one_library_added_per_new_album(tmp_path, plex, requ
         receiver.stop()
         env.deliverer.stop()
         runtime.dispose()
+
+
+def test_old_deliveries_leave_the_log_pending_ones_stay(env, receivers):
+    from datetime import timedelta
+
+    from plugin.models import utcnow
+    receiver = receivers()
+    env.target(receiver, events=["request.created"])
+    for n in range(3):
+        env.call("post", "/api/v1/requests", json={"title": f"Logged {n}"})
+    env.deliver_until(lambda: len(receiver.unique()) == 3)
+    receiver.status = 500
+    env.call("post", "/api/v1/requests", json={"title": "Still waiting"})
+    env.deliver_until(lambda: len(receiver.received) >= 4)
+    assert env.deliverer.prune() == 0                                  # a day old: kept
+    assert env.deliverer.prune(utcnow() + timedelta(days=8)) == 3      # older than the log's 7 days
+    log = env.call("get", "/api/v1/notifications/deliveries").get_json()
+    assert log["total"] == 1 and log["items"][0]["status"] == "pending"
