@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import secrets
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, select
 
@@ -66,6 +67,10 @@ def shown_url(kind: str, url: str) -> str:
     if kind == "apprise":
         plugin = apprise_plugin(url)
         return plugin.url(privacy=True) if plugin is not None else "********"
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username}:********@{parts.netloc.rsplit('@', 1)[1]}"
+        return urlunsplit(parts._replace(netloc=netloc))
     return url
 
 

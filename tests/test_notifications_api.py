@@ -174,3 +174,10 @@ def test_templates_render_only_plain_fields():
     for bad in ("{title.upper}", "{title[0]}", "{0}", "{}", "{title!r}", "{nope}", "{title"):
         with pytest.raises(ValueError):
             check_template(bad)
+
+
+def test_a_password_in_a_webhook_url_is_masked(api, runtime):
+    created = api.post("/api/v1/notifications/targets", json={"url": "http://hook:s3cretpass@127.0.0.1:9/in"})
+    assert created.status_code == 201
+    assert created.get_json()["url"] == "http://hook:********@127.0.0.1:9/in"
+    assert "s3cretpass" not in str(api.get("/api/v1/notifications/targets").get_json())
