@@ -161,3 +161,44 @@ def test_without_webhooks_or_websocket_the_worker_polls_after_a_refresh(tmp_path
     finally:
         worker.stop()
         runtime.dispose()
+
+
+@pytest.mark.parametrize("realtime", ["websocket", "poll"])
+def test_folder_filled_then_refresh_makes_the_request_available(tmp_path, plex, realtime):
+    """The simulator's folders: files placed where Plex does not know them yet, found by the refresh."""
+    import requests
+    from sqlalchemy import select
+
+    from plugin.models import JobRun
+    from plugin.runtime import Runtime
+    from plugin.worker import worker_state
+    from tests.conftest import environment
+    from tests.processes import Proc, wait_for
+    path = "/audiobooks/Ursula K. Le Guin/Four Ways to Forgiveness"
+    placed = requests.post(f"{plex.url}/_simulator/folders", timeout=5,
+                           json={"path": path, "title": "Four Ways to Forgiveness", "author": "Ursula K. Le Guin"})
+    if placed.status_code == 404:
+        pytest.skip("the simulator has no POST /_simulator/folders yet")
+    assert placed.ok, placed.text
+    env = environment(tmp_path / "data", plex, PLEXBOOKS_WEBSOCKET_ENABLED=str(realtime == "websocket").lower(),
+                      PLEXBOOKS_REFRESH_POLL_SECONDS="1,3")
+    runtime = Runtime(env)
+    client = create_app(runtime, {"TESTING": True}).test_client()
+    worker = Proc(["worker"], env, tmp_path / "worker.log")
+    try:
+        wait_for(lambda: (worker_state(runtime) or {}).get("alive"), 30, 0.1, "worker")
+        if realtime == "websocket":
+            wait_for(lambda: (worker_state(runtime) or {}).get("websocket", {}).get("connected"), 30, 0.1, "ws")
+        created = client.post("/api/v1/requests", headers=HEADERS, json={
+            "title": "Four Ways to Forgiveness", "author": "Ursula K. Le Guin", "status": "downloading"}).get_json()
+        assert created["status"] == "downloading"
+        response = client.post("/api/v1/library/refresh", json={"path": path}, headers=HEADERS)
+        assert response.status_code == 202
+        wait_for(lambda: client.get(f"/api/v1/requests/{created['id']}", headers=HEADERS).get_json()["status"]
+                 == "available", 30, 0.1, "available after the refresh")
+        with runtime.session() as s:
+            polled = s.scalar(select(JobRun.id).where(JobRun.trigger == "refresh"))
+        assert (polled is None) == (realtime == "websocket")
+    finally:
+        worker.stop()
+        runtime.dispose()
