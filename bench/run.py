@@ -13,12 +13,12 @@ import time
 
 from bench.common import median
 
-SUITES = ["bench_scan", "bench_match", "bench_ingest", "bench_webhooks"]
+SUITES = ["bench_scan", "bench_match", "bench_ingest", "bench_webhooks", "bench_notify"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", action="append", help="run only these suites (scan, match, webhooks)")
+    parser.add_argument("--only", action="append", help="run only these suites (scan, match, webhooks, notify)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--json", action="store_true", help="print results as JSON lines too")
     args = parser.parse_args()

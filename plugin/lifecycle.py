@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from plugin import metrics
+from plugin import metrics, outbox
 from plugin.matching import Decision, ItemSide, MatchIndex, RequestIndex
 from plugin.matching.candidates import ITEM_COLUMNS, item_side, request_side
 from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
@@ -142,6 +142,7 @@ def complete(conn: Connection, request: Any, decision: Decision, now: datetime) 
     if result.rowcount != 1:
         return 0
     metrics.record_decision(decision.reason)
+    outbox.emit_requests(conn, "request.available", [request.id])
     library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
     log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
              request.status, decision.reason, decision.score)
@@ -153,11 +154,13 @@ def on_items_removed(conn: Connection, item_ids: list[int], now: datetime) -> in
     moved = 0
     for start in range(0, len(item_ids), 500):
         chunk = item_ids[start:start + 500]
-        rows = conn.execute(select(R.c.id, R.c.title).where(R.c.library_item_id.in_(chunk),
-                                                             R.c.status == "available")).all()
+        rows = conn.execute(select(R.c.id, R.c.title, R.c.library_item_id)
+                            .where(R.c.library_item_id.in_(chunk), R.c.status == "available")).all()
         for row in rows:
             log.info('"%s" left the Plex library: request %s goes back to downloaded', row.title, row.id)
         moved += conn.execute(update(R).where(R.c.library_item_id.in_(chunk), R.c.status == "available")
                               .values(status="downloaded", library_item_id=None, completed_at=None,
                                       updated_at=now)).rowcount or 0
+        outbox.emit_requests(conn, "request.unavailable", [r.id for r in rows],
+                             former_items={r.id: r.library_item_id for r in rows})
     return moved

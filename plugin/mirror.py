@@ -20,6 +20,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from plugin import outbox
 from plugin.asin import asin_from_guid, path_asin
 from plugin.matching.candidates import refresh_keys, store_keys
 from plugin.models import LibraryItem
@@ -139,6 +140,7 @@ class MirrorWriter:
         self._existing: dict[str, tuple[int, str]] | None = None
         self._rows: list[dict[str, Any]] = []
         self._sql: str | None = None
+        self._new: set[str] = set()           # guids not in the mirror before: library.added
 
     def load_all(self) -> None:
         """Load (id, hash) of every row: one query instead of one per album."""
@@ -183,6 +185,7 @@ class MirrorWriter:
         assert not isinstance(row, Skip)
         if known is None:
             self.counts.new += 1
+            self._new.add(guid)
         else:
             self.counts.updated += 1
             row["_id"] = known[0]
@@ -209,6 +212,7 @@ class MirrorWriter:
                    r["content_hash"], now, now) for r in self._rows]
         self.conn.exec_driver_sql(self._sql, values)
         store_keys(self.conn, self._rows)          # the matcher's look-up keys, in the same transaction
+        outbox.emit_new_rows(self.conn, [r for r in self._rows if r["guid"] in self._new], self.now)
         self._rows = []
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
@@ -259,6 +263,7 @@ class MirrorWriter:
 def remove_rows(conn: Connection, ids: list[int]) -> int:
     removed = 0
     for start in range(0, len(ids), 500):
+        outbox.emit_items(conn, "library.removed", ids[start:start + 500])
         removed += conn.execute(delete(ITEMS).where(ITEMS.c.id.in_(ids[start:start + 500]))).rowcount or 0
     return removed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -246,3 +246,55 @@ class RejectedCandidate(Base):
                                                  primary_key=True)
     rejected_by: Mapped[str | None] = mapped_column(String(255))
     rejected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+class NotificationTarget(Base):
+    """Where events go: a signed webhook for the host app, or an Apprise URL for people.
+
+    ``url`` and ``secret`` are stored encrypted (Apprise URLs carry credentials). A target
+    whose deliveries fail ``notification_max_failures`` times in a row is paused
+    (``paused_at``) until the admin enables it again. ``user`` makes a per-user target: it
+    only hears about that user's requests.
+    """
+
+    __tablename__ = "notification_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))                      # webhook, apprise
+    url: Mapped[str] = mapped_column(Text)                             # encrypted
+    secret: Mapped[str | None] = mapped_column(Text)                   # encrypted whsec_… (webhooks)
+    events: Mapped[list] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    user: Mapped[str | None] = mapped_column(String(128), index=True)
+    title_template: Mapped[str | None] = mapped_column(String(512))
+    body_template: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class OutboxMessage(Base):
+    """One event for one target, written in the transaction of the change that caused it.
+
+    The row is the delivery log too: attempts, the last answer, when it was delivered.
+    ``webhook_id`` stays the same across retries so receivers can de-duplicate.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_target", "status", "target_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_id: Mapped[int] = mapped_column(Integer, ForeignKey("notification_targets.id", ondelete="CASCADE"),
+                                           index=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")    # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
-from plugin import lifecycle
+from plugin import lifecycle, outbox
+from plugin.mirror import remove_rows
 from plugin.matching import ItemSide, RequestSide, explain
 from plugin.matching.candidates import best_library_match, library_near_misses, request_side
 from plugin.models import (OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, RejectedCandidate,
@@ -90,7 +91,9 @@ def create(runtime: Runtime, fields: dict[str, Any]) -> int:
                   "download_attempts": 0, "import_attempts": 0, "created_at": now, "updated_at": now}
         if values["status"] == "available":
             values["completed_at"] = now
-        return conn.execute(R.insert().values(**values)).inserted_primary_key[0]
+        request_id = conn.execute(R.insert().values(**values)).inserted_primary_key[0]
+        outbox.emit_requests(conn, "request.created", [request_id])
+        return request_id
 
 
 def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
@@ -107,6 +110,8 @@ def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
             values.update(completed_at=None, library_item_id=None, match_reason=None, match_score=None,
                           match_details=None)
         conn.execute(R.update().where(R.c.id == request_id).values(**values))
+        if changes.get("status") == "available" and row.status != "available":
+            outbox.emit_requests(conn, "request.available", [request_id])
         status = changes.get("status", row.status)
         if status in OPEN_STATUSES:
             side = request_side(conn.execute(select(R).where(R.c.id == request_id)).first())
@@ -141,7 +146,13 @@ def delete(runtime: Runtime, request_id: int, *, delete_from_plex: bool) -> dict
             except PlexError as exc:
                 log.warning("could not delete Plex item %s for request %s: %s", row.rating_key, request_id, exc)
                 plex["error"] = {"code": exc.code, "message": str(exc)}
+    gone_from_plex = delete_from_plex and "error" not in plex and "skipped" not in plex
     with runtime.engine.begin() as conn:
+        if gone_from_plex and row.library_item_id is not None:
+            # The item left Plex: the mirror and the requests follow now, in the same transaction as
+            # the events that say so, instead of waiting for the deletion to come back from Plex.
+            lifecycle.on_items_removed(conn, [row.library_item_id], utcnow())
+            remove_rows(conn, [row.library_item_id])
         conn.execute(R.delete().where(R.c.id == request_id))
     return plex
 

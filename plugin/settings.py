@@ -62,6 +62,31 @@ def _non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _template(raw: str) -> str:
+    from plugin.templates import check_template
+    return check_template(raw)
+
+
+def _parse_mappings(raw: str) -> list[str]:
+    pairs = _parse_list(raw)
+    for pair in pairs:
+        source, sep, target = pair.partition("=")
+        if not sep or not source.strip().startswith("/") or not target.strip().startswith("/"):
+            raise ValueError("expected pipeline_prefix=plex_prefix pairs of absolute paths")
+    return pairs
+
+
+def _parse_delays(raw: str) -> list[str]:
+    delays = _parse_list(raw)
+    try:
+        numbers = [float(d) for d in delays]
+    except ValueError:
+        raise ValueError("expected seconds, comma-separated") from None
+    if len(numbers) > 10 or any(n < 0 or n > 3600 for n in numbers):
+        raise ValueError("at most 10 delays, each from 0 to 3600 seconds")
+    return delays
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -92,7 +117,7 @@ class Setting:
         if raw is None:
             return None
         if self.type == "list" and isinstance(raw, (list, tuple)):
-            return [str(part).strip() for part in raw if str(part).strip()]
+            raw = ",".join(str(part).strip() for part in raw if str(part).strip())   # validated like env
         if self.type == "bool" and isinstance(raw, bool):
             return raw
         if self.type in ("int", "float") and isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -187,6 +212,34 @@ SETTINGS: tuple[Setting, ...] = (
             stored=False),
     Setting("admin_password", "str", None, "PLEXBOOKS_ADMIN_PASSWORD",
             "Password of `PLEXBOOKS_ADMIN_USERNAME` (stored only as an argon2id hash).", secret=True, stored=False),
+    Setting("notification_allowed_hosts", "list", [], "PLEXBOOKS_NOTIFICATION_ALLOWED_HOSTS",
+            "Hosts, addresses or networks (CIDR) that notification targets may call besides Plex's own host; "
+            "comma-separated. Every address a target's name resolves to must be allowed.", parse=_parse_list),
+    Setting("notification_max_failures", "int", 12, "PLEXBOOKS_NOTIFICATION_MAX_FAILURES",
+            "Failed deliveries in a row after which a notification target is paused (the status says so).",
+            parse=_positive(int)),
+    Setting("notification_retry_base_seconds", "float", 1.0, "PLEXBOOKS_NOTIFICATION_RETRY_BASE_SECONDS",
+            "First retry delay of a failing target; it doubles with every failure in a row.", parse=_positive(float)),
+    Setting("notification_max_backoff_seconds", "float", 300.0, "PLEXBOOKS_NOTIFICATION_MAX_BACKOFF_SECONDS",
+            "Longest wait between two tries of a failing target.", parse=_positive(float)),
+    Setting("notification_timeout", "float", 10.0, "PLEXBOOKS_NOTIFICATION_TIMEOUT",
+            "Seconds a target has to answer one delivery.", parse=_positive(float)),
+    Setting("notification_log_days", "float", 7.0, "PLEXBOOKS_NOTIFICATION_LOG_DAYS",
+            "Delivered events stay in the delivery log this many days; pending ones stay until delivered.",
+            parse=_positive(float)),
+    Setting("notification_title_template", "str", "{title}", "PLEXBOOKS_NOTIFICATION_TITLE_TEMPLATE",
+            "Title of Apprise notifications. Fields: `{event}`, `{event_text}`, `{title}`, `{author}`, "
+            "`{narrator}`, `{asin}`, `{user}`, `{status}`, `{request_id}`, `{rating_key}`.", parse=_template),
+    Setting("notification_body_template", "str", "{title} by {author}: {event_text}",
+            "PLEXBOOKS_NOTIFICATION_BODY_TEMPLATE",
+            "Text of Apprise notifications, with the same fields as the title.", parse=_template),
+    Setting("path_mappings", "list", [], "PLEXBOOKS_PATH_MAPPINGS",
+            "Folder mappings for `POST /api/v1/library/refresh` when the download pipeline and Plex see the "
+            "same files under different paths: `pipeline_prefix=plex_prefix` pairs, comma-separated.",
+            parse=_parse_mappings),
+    Setting("refresh_poll_seconds", "list", ["15", "45", "120", "300"], "PLEXBOOKS_REFRESH_POLL_SECONDS",
+            "After a folder refresh, when no webhook ever arrived and the websocket is not connected, the "
+            "worker polls recently added items this many seconds after the refresh.", parse=_parse_delays),
     Setting("log_level", "str", "INFO", "PLEXBOOKS_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.",
             stored=False, parse=_log_level),
 )
@@ -262,7 +315,8 @@ def readme_table() -> str:
     """The configuration table as Markdown, for the README."""
     rows = ["| Setting | Environment variable | Default | Description |", "| --- | --- | --- | --- |"]
     for s in SETTINGS:
-        default = "—" if s.default in (None, []) else f"`{s.default}`"
+        shown = ",".join(s.default) if isinstance(s.default, list) else s.default
+        default = "—" if s.default in (None, []) else f"`{shown}`"
         flags = " *(secret)*" if s.secret else ""
         rows.append(f"| `{s.name}` | `{s.env}` | {default} | {s.help}{flags} |")
     return "\n".join(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -71,7 +72,12 @@ def run_dict(run: JobRun | None, runtime: Runtime | None = None) -> dict[str, An
 
 
 def iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+    """ISO 8601 in UTC. SQLite hands stored times back without their zone: they are UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
 
 
 def last_run(runtime: Runtime, job: str, *, finished: bool = False) -> JobRun | None:
@@ -96,6 +102,7 @@ def status(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config()
     scan = last_run(runtime, "full_scan", finished=True)
     poll = last_run(runtime, "recently_added", finished=True)
+    from plugin import notification_targets
     from plugin.inbox import depth
     from plugin.worker import worker_state
     worker = worker_state(runtime)
@@ -120,6 +127,7 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "last_recent_poll": run_dict(poll),
         "counts": counts(runtime),
         "plextv": _plextv(runtime),
+        "notifications": notification_targets.summary(runtime),
     }
 
 

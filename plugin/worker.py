@@ -18,7 +18,8 @@ from typing import Any, Callable
 import schedule
 from sqlalchemy import select
 
-from plugin import inbox, jobs, signin, sync
+from plugin import inbox, jobs, refresh, signin, sync
+from plugin.delivery import Deliverer
 from plugin.leader import LeaderLock
 from plugin.models import JobRun
 from plugin.notifications import NotificationListener
@@ -47,6 +48,8 @@ class Worker:
         self._started = time.time()
         self._last_heartbeat = 0.0
         self._state_changed = threading.Event()
+        self.deliverer = Deliverer(runtime)
+        self.followups = refresh.FollowUpPolls(runtime)
 
     # -- lifecycle ----------------------------------------------------------------------
     def run(self) -> int:
@@ -61,6 +64,7 @@ class Worker:
             if recovered:
                 log.info("worker: %s interrupted inbox events will be processed again", recovered)
             self._start_listener()
+            self.deliverer.start()
             self._schedule(initial=True)
             while not self.stop_event.is_set():
                 self.step()
@@ -81,6 +85,7 @@ class Worker:
         if self.listener:
             self.listener.stop()
         log.debug("worker: listener stopped")
+        self.deliverer.stop()
         self.executor.shutdown(wait=True, cancel_futures=True)
         log.debug("worker: jobs stopped")
         self._write_state(stopped=True)
@@ -101,6 +106,8 @@ class Worker:
             self.scheduler.run_pending()
             for run_id, job in jobs.claim_queued(self.runtime):
                 self._submit(job, trigger="api", run_id=run_id)
+            if self.followups.due(time.time(), self._realtime_works):
+                self._submit(sync.RECENTLY_ADDED, trigger="refresh")
         except Exception:  # noqa: BLE001
             log.exception("worker: scheduling failed")
         if time.monotonic() - self._last_heartbeat > HEARTBEAT_S or self._state_changed.is_set():
@@ -163,6 +170,11 @@ class Worker:
             # a change of connection state is written at once, not at the next heartbeat
             self.listener = NotificationListener(self.runtime, on_state=lambda _state: self._state_changed.set())
             self.listener.start()
+
+    def _realtime_works(self) -> bool:
+        """A webhook ever arrived, or the websocket is connected: Plex will tell us itself."""
+        connected = bool(self.listener and self.listener.state.get("connected"))
+        return connected or inbox.depth(self.runtime)["last_webhook_at"] is not None
 
     # -- state for the status API (the web process reads it) ------------------------------
     def _write_state(self, stopped: bool = False) -> None:

@@ -18,7 +18,7 @@ def test_every_route_is_documented(app):
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{" + m.group(1) + "}", rule.rule)
-        variants = {path, path.replace("{request_id}", "{id}").replace("{run_id}", "{id}"),
+        variants = {path, path.replace("{request_id}", "{id}").replace("{run_id}", "{id}").replace("{target_id}", "{id}"),
                     path.replace("{name}", "{full_scan,recently_added,access_recheck}")}
         assert any(v in README for v in variants), f"{rule.rule} is not in the README's API table"
 

@@ -26,10 +26,11 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     from plugin.web import errors
     errors.register(app)
 
-    from plugin.web import api_jobs, api_library, api_requests, api_status, health, metrics_view, openapi
+    from plugin.web import (api_jobs, api_library, api_notifications, api_requests, api_status, health,
+                            metrics_view, openapi)
     from webhooks import bp as webhooks_bp
-    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, webhooks_bp,
-                      metrics_view.bp, openapi.bp):
+    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp,
+                      api_notifications.bp, webhooks_bp, metrics_view.bp, openapi.bp):
         app.register_blueprint(blueprint)
 
     from plugin.accounts import ensure_env_admin

@@ -1,32 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, or_, select
 
+from plugin import refresh
 from plugin.models import LibraryItem
-from plugin.status import iso
+from plugin.serializers import item_dict
 from plugin.web.auth import allow_users, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import LibraryItemOut, LibraryPage, LibraryQuery
-from plugin.web.spec import declare
+from plugin.web.spec import RawBody, declare
 from plugin.web.validation import listing
 
 bp = Blueprint("api_library", __name__, url_prefix="/api/v1")
 require_api_key(bp)
-
-
-def item_dict(item: LibraryItem) -> dict[str, Any]:
-    return {
-        "id": item.id, "rating_key": item.rating_key, "guid": item.guid, "section_key": item.section_key,
-        "title": item.title, "author": item.author, "narrator": item.narrator, "asin": item.asin,
-        "asin_source": item.asin_source, "external_guids": item.external_guids or [], "year": item.year,
-        "duration_ms": item.duration_ms, "duration": item.duration_ms, "file_paths": item.file_paths or [],
-        "summary": item.summary, "thumb": item.thumb, "user_rating": item.user_rating,
-        "added_at": item.added_at, "updated_at": item.updated_at,
-        "first_seen_at": iso(item.first_seen_at), "last_seen_at": iso(item.last_seen_at),
-    }
 
 
 @bp.get("/library")
@@ -45,6 +32,22 @@ def list_library(query: LibraryQuery):
         rows = s.scalars(query.order_by(LibraryItem.added_at.desc(), LibraryItem.id.desc())
                          .limit(limit).offset(offset)).all()
         return jsonify(listing([item_dict(r) for r in rows], total, limit, offset))
+
+
+@bp.post("/library/refresh")
+@declare("Ask Plex to scan the folder the download pipeline just filled", body=RawBody(
+    {"type": "object", "properties": {"path": {"type": "string", "maxLength": 4096}}, "required": ["path"],
+     "additionalProperties": False}), responses={202: None, 422: None, 503: None}, tags=("library",))
+def refresh_folder(body: dict):
+    """202: Plex scans on its own; the real-time path (or the follow-up poll) confirms the book."""
+    unknown = {k: "unknown field" for k in body if k != "path"}
+    if unknown:
+        raise ApiError(422, "invalid_fields", "some fields are not valid", unknown)
+    try:
+        result = refresh.refresh_folder(current_app.extensions["plexbooks"], body.get("path"))
+    except refresh.PathRefused as exc:
+        raise ApiError(422, "invalid_path", str(exc), exc.fields) from None
+    return jsonify(result), 202
 
 
 @bp.get("/library/<rating_key>")

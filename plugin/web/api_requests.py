@@ -6,9 +6,10 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 
+from plugin import refresh
 from plugin import requests_service as service
 from plugin.models import STATUSES, AudiobookRequest, LibraryItem
-from plugin.status import iso
+from plugin.serializers import item_dict, request_dict
 from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import (AvailabilityBody, AvailabilityPage, CandidatesPage, CandidatesQuery, CreateRequest,
@@ -20,21 +21,6 @@ from plugin.web.validation import listing
 bp = Blueprint("api_requests", __name__, url_prefix="/api/v1")
 require_api_key(bp)
 MAX_ASINS = 1000
-
-
-def request_dict(req: AudiobookRequest, item: LibraryItem | None) -> dict[str, Any]:
-    return {
-        "id": req.id, "user": req.user, "title": req.title, "author": req.author, "narrator": req.narrator,
-        "asin": req.asin, "duration_ms": req.duration_ms, "language": req.language,
-        "status": req.status, "error_message": req.error_message,
-        "search_attempts": req.search_attempts, "download_attempts": req.download_attempts,
-        "import_attempts": req.import_attempts,
-        "library_item": None if item is None else {"id": item.id, "rating_key": item.rating_key, "guid": item.guid,
-                                                   "title": item.title, "author": item.author},
-        "match": None if req.match_reason is None else {"reason": req.match_reason, "score": req.match_score,
-                                                        "details": req.match_details},
-        "created_at": iso(req.created_at), "updated_at": iso(req.updated_at), "completed_at": iso(req.completed_at),
-    }
 
 
 def _own_user() -> str | None:
@@ -82,7 +68,6 @@ def create_request(body: CreateRequest):
 def _conflict_record(runtime, conflict: service.Conflict) -> dict[str, Any] | None:
     if conflict.record_type == "request":
         return _load(runtime, conflict.record_id)
-    from plugin.web.api_library import item_dict
     with runtime.session() as s:
         item = s.get(LibraryItem, conflict.record_id)
         return item_dict(item) if item else None
@@ -137,16 +122,29 @@ def update_request(request_id: int, body: UpdateRequest):
              if v is None and k in ("status", "search_attempts", "download_attempts", "import_attempts")}
     if nulls:
         raise ApiError(422, "invalid_fields", "some fields are not valid", nulls)
-    if not changes:
-        raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
     own = _own_user()
     if own is not None:
         if changes != {"status": "cancelled"}:
             raise ApiError(403, "forbidden", "users may only cancel their own requests",
                            {"status": "only cancelled"})
         _load(runtime, request_id, own)       # 404 unless it is theirs
+    path = changes.pop("path", None)
+    if not changes and path is None:
+        raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
+    if path is not None and changes.get("status") != "downloaded":
+        raise ApiError(422, "invalid_fields", "a path goes with status downloaded",
+                       {"path": "only with \"status\": \"downloaded\""})
+    planned = None
+    if path is not None:
+        _load(runtime, request_id)                      # 404 before anything reaches Plex
+        try:
+            planned = refresh.plan_refresh(runtime, path)   # 422 before anything is stored
+        except refresh.PathRefused as exc:
+            raise ApiError(422, "invalid_path", str(exc), exc.fields) from None
     if not service.update(runtime, request_id, changes):
         raise ApiError(404, "not_found", f"no request {request_id}")
+    if planned is not None:
+        planned.send(runtime)
     return jsonify(_load(runtime, request_id))
 
 

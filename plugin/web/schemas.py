@@ -71,6 +71,8 @@ class UpdateRequest(Body):
     import_attempts: Optional[Count] = None
     duration_ms: Optional[DurationMs] = None
     language: Optional[Language] = None
+    path: Annotated[Optional[Text(4096)], AfterValidator(_empty_to_none)] = Field(
+        None, description="With status downloaded: the folder the pipeline filled; Plex is asked to scan it.")
 
 
 class AvailabilityBody(Body):
