@@ -1,7 +1,15 @@
-"""Shared fixtures: a simulated Plex server on loopback, a runtime on a real SQLite file in a
-temporary data directory, the Flask app and its client."""
+"""Shared fixtures: a simulated Plex server on loopback, a runtime on a real database in a
+temporary data directory, the Flask app and its client.
+
+Every test that uses a temporary directory (every test that can reach a database) runs twice,
+with the ids ``sqlite`` and ``postgres``: on a SQLite file in its data directory, and on a fresh
+PostgreSQL schema per data directory on the session's throw-away server (tests/postgres.py;
+tests that need a database of their own, e.g. to restart it, use ``postgres_url``).
+Tests marked ``pure`` touch no database and run once. ``PLEXBOOKS_TEST_DATABASES=sqlite`` (or
+``postgres``) narrows a run to one of them."""
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Callable, Iterator
@@ -37,11 +45,86 @@ def plex(plex_factory) -> SimulatedPlex:
     return plex_factory()
 
 
+DATABASES = ("sqlite", "postgres")
+
+
+def chosen_databases() -> tuple[str, ...]:
+    raw = os.environ.get("PLEXBOOKS_TEST_DATABASES", "")
+    wanted = tuple(name.strip() for name in raw.split(",") if name.strip()) or DATABASES
+    unknown = [name for name in wanted if name not in DATABASES]
+    if unknown:
+        raise pytest.UsageError(f"PLEXBOOKS_TEST_DATABASES: unknown {unknown}; use {', '.join(DATABASES)}")
+    return wanted
+
+
+class Database:
+    """The database of the running test: SQLite files in each data directory, or one fresh
+    PostgreSQL schema for each data directory the test uses (dropped afterwards)."""
+
+    def __init__(self, kind: str, server_url: str | None = None):
+        self.kind = kind
+        self.server_url = server_url
+        self._urls: dict[Path, str] = {}
+
+    def url_for(self, data_dir: Path) -> str | None:
+        if self.kind == "sqlite":
+            return None
+        from tests.postgres import new_schema
+        key = Path(data_dir).resolve()
+        if key not in self._urls:
+            self._urls[key] = new_schema(self.server_url)
+        return self._urls[key]
+
+    def drop_all(self) -> None:
+        from tests.postgres import drop_schema
+        for url in self._urls.values():
+            drop_schema(self.server_url, url)
+        self._urls.clear()
+
+
+_current: Database | None = None
+
+
+def current_database() -> Database:
+    return _current or Database("sqlite")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pure: touches no database; runs once instead of once per database")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("pure"):
+        return
+    # A data directory (hence a database) needs a temporary directory; a test may also ask for
+    # `database` by name.
+    asks = "database" in inspect.signature(metafunc.function).parameters
+    if asks or "tmp_path" in metafunc.fixturenames:
+        metafunc.parametrize("database", chosen_databases(), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Which database this test's data directories use (see the module docstring)."""
+    global _current
+    kind = getattr(request, "param", "sqlite")
+    server = request.getfixturevalue("postgres_server") if kind == "postgres" else None
+    _current = Database(kind, server)
+    try:
+        yield _current
+    finally:
+        current, _current = _current, None
+        current.drop_all()
+
+
 def environment(data_dir: Path, plex: SimulatedPlex | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a plexbooks process (or Runtime) with its data in ``data_dir``, on the
+    test's database: a data directory always gets the same database, another one a new one."""
     env = {"PLEXBOOKS_DATA_DIR": str(data_dir), "PLEXBOOKS_API_KEY": API_KEY,
            "PLEXBOOKS_SCAN_DETAILS_LIMIT": "0", "PLEXBOOKS_PLEX_TIMEOUT": "5"}
-    if os.environ.get("PLEXBOOKS_TEST_DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["PLEXBOOKS_TEST_DATABASE_URL"]
+    url = current_database().url_for(data_dir)
+    if url:
+        env["DATABASE_URL"] = url
     if plex is not None:
         env.update({"PLEXBOOKS_PLEX_URL": plex.url, "PLEXBOOKS_PLEX_TOKEN": plex.token,
                     "PLEXBOOKS_PLEX_LIBRARY": AUDIOBOOKS})
