@@ -15,8 +15,18 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("PLEXAPI_PLEXAPI_AUTORELOAD", "false")
+
+# Property tests: few examples, no deadline (a loaded CI machine is slow, not wrong), and the
+# same examples on every run (derandomized), so a failure in CI fails again on a laptop.
+# HYPOTHESIS_PROFILE=explore searches more widely and randomly.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=2000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from plugin.runtime import Runtime  # noqa: E402
 from plugin.simulator.server import SimulatedPlex  # noqa: E402

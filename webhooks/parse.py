@@ -29,12 +29,13 @@ def payload_from(content_type: str, form: Any, raw: bytes) -> dict[str, Any]:
         if text is None:
             raise WebhookRejected(400, "missing_payload", "the multipart body has no payload field")
     elif mimetype == "application/json":
-        text = raw.decode("utf-8", errors="strict") if raw else ""
+        text = raw
     else:
         raise WebhookRejected(415, "unsupported_media_type",
                               "send multipart/form-data with a payload field, or application/json")
     try:
-        payload = json.loads(text)
+        # bytes that are not UTF-8 are malformed JSON too (json.loads would guess UTF-16/32)
+        payload = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
     except (ValueError, UnicodeDecodeError):
         raise WebhookRejected(400, "malformed_json", "the payload is not valid JSON") from None
     if not isinstance(payload, dict):
