@@ -11,6 +11,7 @@ folder or file name. An arbitrary run of ten characters is never an ASIN.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 _ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
 # A bracketed token in a path: "[B08V8B2CGV]". Brackets are required on both sides.
@@ -59,3 +60,19 @@ def asins_from_path(path: str | None) -> list[str]:
             found.append(asin)
     return found
 
+
+
+def path_asin(paths: Iterable[str] | None) -> str | None:
+    """The ASIN an album's files name, when they name exactly one.
+
+    Folder and file names of one audiobook usually repeat its ASIN; files naming two
+    different ASINs (a box set, a mis-filed part) name none with certainty. The mirror
+    stores this at write time and the matcher reads the same rule, so a path ASIN means
+    the same thing everywhere.
+    """
+    found: set[str] = set()
+    for path in paths or ():
+        found.update(asins_from_path(path))
+        if len(found) > 1:
+            return None
+    return found.pop() if found else None

@@ -76,7 +76,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def cmd_connect(args: argparse.Namespace) -> int:
     """Test a URL and token, list the libraries, and save them when they work."""
-    from plugin.plex_client import PlexClient, PlexError
+    from plugin.plex import PlexClient, PlexError
     from plugin.settings import SettingError
     runtime = _runtime()
     config = runtime.config()

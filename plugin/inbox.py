@@ -1,5 +1,6 @@
 """The durable inbox: real-time events from webhooks and the websocket, stored before they
-are acknowledged and processed by the one worker.
+are acknowledged and handed, one at a time, to ``plugin.ingest`` by the one worker. The
+inbox only queues: coalescing, claiming, retries with backoff, outcomes.
 
 Processing is idempotent — the mirror upserts by guid and a request only leaves an open
 status once (a conditional update) — so an event interrupted by a crash is simply
@@ -15,12 +16,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from plugin import lifecycle
-from plugin.mirror import MirrorWriter, T, remove_rows
+from plugin import ingest
+from plugin.ingest import NotReady
 from plugin.models import InboxEvent, utcnow
-from plugin.plex_client import AlbumRecord, PlexClient, PlexError
+from plugin.plex import PlexClient, PlexError
 from plugin.runtime import Runtime
-from plugin.sync import fetch_details
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 COALESCE_WINDOW = timedelta(milliseconds=500)
 BACKOFF_S = (2, 5, 15, 60, 300, 900)
 ITEM_TYPES = ("album", "track", "artist")
-
-
-class NotReady(Exception):
-    """Plex knows the item but has not finished processing its metadata yet."""
 
 
 @dataclass(frozen=True)
@@ -109,12 +105,28 @@ def depth(runtime: Runtime) -> dict[str, Any]:
             "last_webhook_at": last.last_received_at.isoformat() if last else None}
 
 
+def _outcome(summary: dict[str, Any], batch: list[int]) -> dict[str, Any]:
+    """What an event's batch did, as recorded on each of its events."""
+    outcome = {key: summary[key] for key in ("total", "new", "updated", "unchanged", "removed", "skipped",
+                                             "ignored", "details", "requests_back_to_downloaded") if key in summary}
+    outcome["matched"] = summary["matching"].get("matched", 0)
+    outcome["batch"] = batch
+    return outcome
+
+
 class InboxProcessor:
     """Claims due events and turns each into mirror rows and request transitions."""
 
-    def __init__(self, runtime: Runtime, *, max_attempts: int = 6):
+    def __init__(self, runtime: Runtime, *, max_attempts: int | None = None):
         self.runtime = runtime
-        self.max_attempts = max_attempts
+        self._max_attempts = max_attempts
+
+    @property
+    def max_attempts(self) -> int:
+        """Tries per event: the ``inbox_max_attempts`` setting unless fixed by the caller."""
+        if self._max_attempts is not None:
+            return self._max_attempts
+        return int(self.runtime.config(max_age=30.0).inbox_max_attempts)
 
     def claim(self, limit: int = 50) -> list[InboxEvent]:
         now = utcnow()
@@ -128,85 +140,48 @@ class InboxProcessor:
         return list(due)
 
     def run_once(self, client: PlexClient | None = None, limit: int = 50) -> int:
-        """Process what is due; return how many events were handled."""
+        """Process what is due as one change; return how many events were handled.
+
+        A burst (one event per track, replays, many books at once) becomes one ingest: each
+        album fetched once, one matching pass. An event whose item could not be fetched is
+        retried on its own.
+        """
         events = self.claim(limit)
         if not events:
             return 0
         config = self.runtime.config()
         client = client or self.runtime.plex(config)
-        sections = set(config.plex_library)
-        fetched: dict[str, dict[str, Any]] = {}      # album key -> outcome, within this batch
+        refs: list[ingest.ItemRef] = []
+        owners: list[InboxEvent] = []          # refs[i] came from owners[i]
+        deleted: list[str] = []
+        outcomes: dict[int, dict[str, Any]] = {}
         for event in events:
-            try:
-                outcome = self._handle(event, client, sections, fetched)
-            except (PlexError, NotReady) as exc:
+            if event.event == "timeline.deleted":
+                if event.item_type == "album":
+                    deleted.append(event.rating_key)
+                else:
+                    outcomes[event.id] = {"ignored": "track deletions leave the album to the next scan"}
+            else:
+                refs.append(ingest.ItemRef(event.item_type, event.rating_key, event.parent_rating_key))
+                owners.append(event)
+        try:
+            summary = ingest.apply(self.runtime, client, ingest.Change(refs=refs, deleted=deleted,
+                                                                       sections=list(config.plex_library)))
+        except Exception as exc:  # noqa: BLE001 - the events stay and are tried again
+            if not isinstance(exc, PlexError):
+                log.exception("inbox batch of %s events crashed", len(events))
+            for event in events:
                 self._retry(event, exc)
+            return len(events)
+        failures: dict[int, Exception] = summary.pop("failed_refs", {})
+        for position, exc in failures.items():
+            self._retry(owners[position], exc)
+        shared = _outcome(summary, [e.id for e in events])
+        for event in events:
+            if any(owners[p] is event for p in failures):
                 continue
-            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the inbox
-                log.exception("inbox event %s crashed", event.id)
-                self._retry(event, exc)
-                continue
-            self._finish(event, "done", outcome=outcome)
+            self._finish(event, "done", outcome=outcomes.get(event.id, shared))
         return len(events)
-
-    def _handle(self, event: InboxEvent, client: PlexClient, sections: set[str],
-                fetched: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        if event.event == "timeline.deleted":
-            return self._deleted(event)
-        album_keys = self._album_keys(event, client)
-        albums: list[AlbumRecord] = []
-        reused = []
-        for key in album_keys:
-            if key in fetched:
-                reused.append(key)
-                continue
-            album = client.album(key)
-            if not album.guid or not album.title:
-                raise NotReady(f"Plex is still processing album {key}")
-            albums.append(album)
-        if event.section_key is None and albums and albums[0].section_key not in sections:
-            return {"ignored": f"section {albums[0].section_key} is not an audiobook library"}
-        outcome = self._ingest([a for a in albums if not sections or a.section_key in sections], client)
-        for album in albums:
-            fetched[album.rating_key] = outcome
-        if reused:
-            outcome = dict(outcome, coalesced_with_batch=reused)
-        return outcome
-
-    def _album_keys(self, event: InboxEvent, client: PlexClient) -> list[str]:
-        if event.item_type == "album":
-            return [event.rating_key]
-        if event.item_type == "track":
-            parent = event.parent_rating_key or client.metadata(event.rating_key).parent_rating_key
-            if not parent:
-                raise NotReady(f"track {event.rating_key} has no album yet")
-            return [parent]
-        return [a.rating_key for a in client.artist_albums(event.rating_key)]
-
-    def _ingest(self, albums: list[AlbumRecord], client: PlexClient) -> dict[str, Any]:
-        now = utcnow()
-        with self.runtime.engine.begin() as conn:
-            writer = MirrorWriter(conn, now)
-            writer.add_all(albums)
-            writer.flush()
-            guids = [a.guid for a in albums if a.guid]
-            ids = [i for (i,) in conn.execute(select(T.c.id).where(T.c.guid.in_(guids)))] if guids else []
-        details = fetch_details(self.runtime, client, limit=0, item_ids=ids) if ids else None
-        matching = lifecycle.reconcile(self.runtime, now=now, item_ids=ids)
-        counts = writer.counts
-        return {"albums": [a.rating_key for a in albums], "new": counts.new, "updated": counts.updated,
-                "unchanged": counts.unchanged, "skipped": counts.skipped, "details": details,
-                "matched": matching["matched"]}
-
-    def _deleted(self, event: InboxEvent) -> dict[str, Any]:
-        if event.item_type != "album":
-            return {"ignored": "track deletions leave the album to the next scan"}
-        now = utcnow()
-        with self.runtime.engine.begin() as conn:
-            ids = [i for (i,) in conn.execute(select(T.c.id).where(T.c.rating_key == event.rating_key))]
-            moved = lifecycle.on_items_removed(conn, ids, now)
-            removed = remove_rows(conn, ids)
-        return {"removed": removed, "requests_back_to_downloaded": moved}
 
     def _retry(self, event: InboxEvent, exc: BaseException) -> None:
         message = str(exc) or type(exc).__name__

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 
 from plugin.models import JobRun, utcnow
-from plugin.plex_client import PlexError
+from plugin.plex import PlexError
 from plugin.runtime import NotConfigured, Runtime
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError
@@ -88,13 +88,41 @@ def finish_run(runtime: Runtime, run_id: int, summary: dict[str, Any], *, error_
         return full
 
 
-def run_job(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, Any]], *,
+Progress = Callable[[dict[str, Any]], None]
+
+
+def progress_recorder(runtime: Runtime, run_id: int, *, every_s: float = 1.0) -> Progress:
+    """A callback a job body reports its progress to; it lands in the running run's
+    ``summary.progress`` (at most every ``every_s`` seconds, and always the last word on
+    details), so the status API and the settings page can show a progress bar."""
+    state: dict[str, Any] = {"at": 0.0, "progress": {}, "started": time.monotonic()}
+
+    def report(info: dict[str, Any]) -> None:
+        state["progress"].update(info)
+        details = info.get("details")
+        final = bool(details) and details.get("done") == details.get("total")
+        now = time.monotonic()
+        if not final and now - state["at"] < every_s:
+            return
+        state["at"] = now
+        snapshot = dict(state["progress"], elapsed_s=round(now - state["started"], 1))
+        try:
+            with runtime.session() as s:
+                s.execute(update(JobRun).where(JobRun.id == run_id, JobRun.status == "running")
+                          .values(summary={"progress": snapshot}))
+        except Exception:  # noqa: BLE001 - progress is advisory; the job goes on
+            log.debug("could not record progress of run %s", run_id, exc_info=True)
+
+    return report
+
+
+def run_job(runtime: Runtime, job: str, body: Callable[[Runtime, Progress], dict[str, Any]], *,
             trigger: str = "manual", run_id: int | None = None) -> dict[str, Any]:
     """Run ``body`` as a recorded job; failures end the run cleanly and are reported, not raised."""
     run_id = run_id if run_id is not None else start_run(runtime, job, trigger)
     started = time.perf_counter()
     try:
-        summary = body(runtime)
+        summary = body(runtime, progress_recorder(runtime, run_id))
     except JobFailed as exc:
         return _failed(runtime, run_id, job, exc.error_class, str(exc), exc.summary, started)
     except PlexError as exc:

@@ -95,10 +95,26 @@ def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int
     return best
 
 
-def reconcile(runtime: Runtime, *, now: datetime | None = None,
-              item_ids: Iterable[int] | None = None) -> dict[str, Any]:
-    """Match every open request against the mirror (or only the given items) and complete matches."""
+_full_done = threading.Event()
+
+
+def needs_full_reconcile() -> bool:
+    """True until this process has matched every open request against the whole mirror once.
+
+    After that, requests can only newly match items that changed (request creation and
+    updates match on their own), so a scan matches just what it changed; a restart (an
+    upgrade with a better matcher) matches everything again once.
+    """
+    return not _full_done.is_set()
+
+
+def reconcile(runtime: Runtime, *, now: datetime | None = None, item_ids: Iterable[int] | None = None,
+              full: bool = False) -> dict[str, Any]:
+    """Match every open request against the given items (or, with ``full`` or no items
+    given, the whole mirror) and complete the matches."""
     now = now or utcnow()
+    if full:
+        item_ids = None
     with runtime.engine.connect() as conn:
         requests = open_requests(conn)
         if not requests:
@@ -109,6 +125,8 @@ def reconcile(runtime: Runtime, *, now: datetime | None = None,
                 return {"open": len(requests), "matched": 0}
         items = load_items(conn, item_ids)
     matches = find_matches(requests, items)
+    if item_ids is None:
+        _full_done.set()
     completed = 0
     if matches:
         by_id = {r.id: r for r in requests}

@@ -18,8 +18,8 @@ import sys
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator
 
-from plugin import plex_client
-from plugin.plex_client import AlbumPage, PlexBadResponse, PlexClient, PlexError
+from plugin import plex
+from plugin.plex import AlbumPage, PlexBadResponse, PlexClient, PlexError
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
@@ -93,7 +93,7 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
                     open_conns.remove(conn)
                 elif isinstance(message, tuple):
                     _tag, kind, text, status = message
-                    raise getattr(plex_client, kind, PlexBadResponse)(text, status=status)
+                    raise getattr(plex, kind, PlexBadResponse)(text, status=status)
                 else:
                     yield message
     finally:

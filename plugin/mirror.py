@@ -1,24 +1,30 @@
 """How Plex albums become rows of the library mirror.
 
-One mapping (``album_row``) and one writer (``MirrorWriter``) serve the full scan, the
-recently-added poll and the real-time path, so an album looks the same in the mirror
-whichever way it arrived. The writer classifies each album as new, updated or
-unchanged by a hash of the mapped fields and never rewrites an unchanged row.
+One mapping (``album_row``) and one writer (``MirrorWriter``) serve every source of change
+through ``plugin.ingest``, so an album looks the same in the mirror whichever way it
+arrived. Each album is written by one ``INSERT … ON CONFLICT (guid) DO UPDATE``: two
+writers that see the same new album at once (the poll and a webhook) cannot collide, and
+the conflict clause leaves a row whose fingerprint is unchanged untouched. The writer
+also skips unchanged albums before building anything from them.
+
+ASINs follow one rule: the album's guid (or its external Guid list) wins; otherwise the
+single ASIN its files name (``plugin.asin.path_asin``), found when track details arrive
+and kept across album updates that carry none.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import bindparam, case, delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
-from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
+from plugin.asin import asin_from_guid, path_asin
 from plugin.models import LibraryItem
-from plugin.plex_client import AlbumRecord, ListedAlbum, TrackRecord
+from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
-T = LibraryItem.__table__
+ITEMS = LibraryItem.__table__
 INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
                   "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash",
                   "first_seen_at", "last_seen_at")
@@ -90,52 +96,57 @@ class WriteCounts:
     unchanged: int = 0
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
-    new_ids: list[int] = field(default_factory=list)
-    changed_ids: list[int] = field(default_factory=list)
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
         self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + 1
 
 
-_UPDATE = (
-    update(T).where(T.c.id == bindparam("_id")).values(
-        rating_key=bindparam("rating_key"), section_key=bindparam("section_key"), title=bindparam("title"),
-        author=bindparam("author"), external_guids=bindparam("external_guids"), year=bindparam("year"),
-        summary=bindparam("summary"), thumb=bindparam("thumb"), user_rating=bindparam("user_rating"),
-        added_at=bindparam("added_at"), updated_at=bindparam("updated_at"),
-        content_hash=bindparam("content_hash"), last_seen_at=bindparam("last_seen_at"),
-        # An ASIN found in a file path (track details) survives album updates that carry none.
-        asin=case((bindparam("asin", type_=T.c.asin.type).is_not(None), bindparam("asin")),
-                  (T.c.asin_source == "path", T.c.asin), else_=None),
-        asin_source=case((bindparam("asin_source", type_=T.c.asin_source.type).is_not(None),
-                          bindparam("asin_source")),
-                         (T.c.asin_source == "path", T.c.asin_source), else_=None),
-    )
-)
+def _upsert_sql(dialect: Any) -> str:
+    """The one statement that writes an album: insert, or update the row with that guid when
+    its fingerprint differs. ``first_seen_at`` is kept; a path ASIN survives an update whose
+    album carries no ASIN of its own."""
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    distinct = "IS NOT" if dialect.name == "sqlite" else "IS DISTINCT FROM"
+    table = ITEMS.name
+    kept = [c for c in INSERT_COLUMNS if c not in ("guid", "first_seen_at", "asin", "asin_source")]
+    assignments = [f"{c} = excluded.{c}" for c in kept]
+    assignments += [
+        f"asin = CASE WHEN excluded.asin IS NOT NULL THEN excluded.asin "
+        f"WHEN {table}.asin_source = 'path' THEN {table}.asin ELSE NULL END",
+        f"asin_source = CASE WHEN excluded.asin IS NOT NULL THEN excluded.asin_source "
+        f"WHEN {table}.asin_source = 'path' THEN 'path' ELSE NULL END",
+    ]
+    return (f"INSERT INTO {table} ({', '.join(INSERT_COLUMNS)}) VALUES ({', '.join([mark] * len(INSERT_COLUMNS))}) "
+            f"ON CONFLICT (guid) DO UPDATE SET {', '.join(assignments)} "
+            f"WHERE {table}.content_hash {distinct} excluded.content_hash")
 
 
 class MirrorWriter:
-    """Batched upserts of albums into the mirror, inside the caller's transaction."""
+    """Batched upserts of albums into the mirror, inside the caller's transaction.
 
-    def __init__(self, conn: Connection, now: datetime, *, existing: dict[str, tuple[int, str]] | None = None):
+    ``load_all`` (a full scan) reads every row's fingerprint once; otherwise each album's
+    row is looked up by guid. Either way the write itself is the conflict-safe upsert.
+    """
+
+    def __init__(self, conn: Connection, now: datetime):
         self.conn = conn
         self.now = now
         self.counts = WriteCounts()
         self.seen: set[str] = set()
-        self._existing = existing
-        self._inserts: list[dict[str, Any]] = []
-        self._insert_sql: str | None = None
-        self._updates: list[dict[str, Any]] = []
+        self.written: list[str] = []          # guids of new or changed albums, in write order
+        self._existing: dict[str, tuple[int, str]] | None = None
+        self._rows: list[dict[str, Any]] = []
+        self._sql: str | None = None
 
     def load_all(self) -> None:
         """Load (id, hash) of every row: one query instead of one per album."""
-        self._existing = {g: (i, h) for i, g, h in self.conn.execute(select(T.c.id, T.c.guid, T.c.content_hash))}
+        self._existing = {g: (i, h) for i, g, h in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash))}
 
     def _lookup(self, guid: str) -> tuple[int, str] | None:
         if self._existing is None:
-            found = self.conn.execute(select(T.c.id, T.c.content_hash).where(T.c.guid == guid)).first()
-            return tuple(found) if found else None
+            found = self.conn.execute(select(ITEMS.c.id, ITEMS.c.content_hash).where(ITEMS.c.guid == guid)).first()
+            return (found[0], found[1]) if found else None
         return self._existing.get(guid)
 
     def add(self, album: AlbumRecord | ListedAlbum) -> None:
@@ -158,6 +169,7 @@ class MirrorWriter:
             self.counts.skip(reason)
             return
         guid = album.guid
+        assert guid is not None
         if guid in self.seen:
             self.counts.skip("duplicate_guid")
             return
@@ -167,32 +179,34 @@ class MirrorWriter:
             self.counts.unchanged += 1
             return
         row = album_row(album)
+        assert not isinstance(row, Skip)
         if known is None:
-            self._inserts.append(row)
+            self.counts.new += 1
         else:
-            row["_id"], row["last_seen_at"] = known[0], self.now
-            self._updates.append(row)
-            self.counts.changed_ids.append(known[0])
-        if len(self._inserts) >= BATCH or len(self._updates) >= BATCH:
+            self.counts.updated += 1
+        self._rows.append(row)
+        self.written.append(guid)
+        if len(self._rows) >= BATCH:
             self.flush()
 
-    def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Insert through the driver's executemany with values already in its types: the ORM's
-        per-row parameter processing would cost more than the insert itself."""
-        if self._insert_sql is None:
+    def flush(self) -> None:
+        """Write the pending rows through the driver's executemany with values already in its
+        types: the ORM's per-row parameter processing would cost more than the write itself."""
+        if not self._rows:
+            return
+        if self._sql is None:
             dialect = self.conn.dialect
-            mark = "?" if dialect.paramstyle == "qmark" else "%s"
-            self._insert_sql = (f"INSERT INTO {T.name} ({', '.join(INSERT_COLUMNS)}) "
-                                f"VALUES ({', '.join([mark] * len(INSERT_COLUMNS))})")
-            to_json = T.c.external_guids.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-            to_time = T.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+            self._sql = _upsert_sql(dialect)
+            to_json = ITEMS.c.external_guids.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+            to_time = ITEMS.c.first_seen_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
             self._to_json, self._now = to_json, to_time(self.now)   # one timestamp for the whole write
         to_json, now = self._to_json, self._now
         values = [(r["guid"], r["rating_key"], r["section_key"], r["title"], r["author"], r["asin"],
                    r["asin_source"], None if r["external_guids"] is None else to_json(r["external_guids"]),
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
-                   r["content_hash"], now, now) for r in rows]
-        self.conn.exec_driver_sql(self._insert_sql, values)
+                   r["content_hash"], now, now) for r in self._rows]
+        self.conn.exec_driver_sql(self._sql, values)
+        self._rows = []
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
         """Albums already known to match the mirror (checked by a listing child process)."""
@@ -211,26 +225,17 @@ class MirrorWriter:
         for album in albums:
             self.add(album)
 
-    def flush(self) -> None:
-        if self._inserts:
-            self._insert_rows(self._inserts)
-            self.counts.new += len(self._inserts)
-            self._inserts = []
-        if self._updates:
-            self.conn.execute(_UPDATE, [{k: v for k, v in r.items() if k != "guid"} for r in self._updates])
-            self.counts.updated += len(self._updates)
-            self._updates = []
-
-    def new_ids(self) -> list[int]:
-        """Ids of the rows this writer inserted (after flush)."""
-        if not self.seen:
+    def written_ids(self) -> list[int]:
+        """Ids of the rows this writer inserted or changed (after flush), read back once."""
+        if not self.written:
             return []
-        known = self._existing or {}
-        fresh = [g for g in self.seen if g not in known]
+        if len(self.written) > 5000:
+            wanted = set(self.written)
+            return [i for i, g in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid)) if g in wanted]
         ids: list[int] = []
-        for start in range(0, len(fresh), 500):
-            chunk = fresh[start:start + 500]
-            ids.extend(i for (i,) in self.conn.execute(select(T.c.id).where(T.c.guid.in_(chunk))))
+        for start in range(0, len(self.written), 500):
+            chunk = self.written[start:start + 500]
+            ids.extend(i for (i,) in self.conn.execute(select(ITEMS.c.id).where(ITEMS.c.guid.in_(chunk))))
         return ids
 
     def stale_ids(self) -> list[int]:
@@ -242,12 +247,12 @@ class MirrorWriter:
 def remove_rows(conn: Connection, ids: list[int]) -> int:
     removed = 0
     for start in range(0, len(ids), 500):
-        removed += conn.execute(delete(T).where(T.c.id.in_(ids[start:start + 500]))).rowcount or 0
+        removed += conn.execute(delete(ITEMS).where(ITEMS.c.id.in_(ids[start:start + 500]))).rowcount or 0
     return removed
 
 
 def details_values(row_author: str | None, row_asin_source: str | None,
-                   tracks: list[TrackRecord]) -> dict[str, Any]:
+                   tracks: Sequence[TrackRecord]) -> dict[str, Any]:
     """Columns that come from an album's tracks: duration, file paths, path ASIN, narrator."""
     files = [f for t in tracks for f in t.files]
     durations = [t.duration_ms for t in tracks if t.duration_ms]
@@ -260,7 +265,43 @@ def details_values(row_author: str | None, row_asin_source: str | None,
     narrators = {t.original_title for t in tracks if t.original_title and t.original_title != row_author}
     values["narrator"] = narrators.pop()[:MAX_TEXT] if len(narrators) == 1 else None
     if row_asin_source != "guid":
-        path_asins = [a for f in files for a in asins_from_path(f)]
-        asin = normalize_asin(path_asins[0]) if path_asins and len(set(path_asins)) == 1 else None
+        asin = path_asin(files)
         values["asin"], values["asin_source"] = (asin, "path") if asin else (None, None)
     return values
+
+
+DETAILS_COLUMNS = ("file_paths", "duration_ms", "narrator", "asin", "asin_source", "details_updated_at")
+
+
+class DetailsWriter:
+    """Track details for many albums, written with one driver-level executemany per batch."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        dialect = conn.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._to_json = ITEMS.c.file_paths.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        # The ASIN columns change only for albums whose ASIN does not come from the guid.
+        self._sql_path = (f"UPDATE {ITEMS.name} SET " + ", ".join(f"{c} = {mark}" for c in DETAILS_COLUMNS)
+                          + f" WHERE id = {mark}")
+        guid_columns = [c for c in DETAILS_COLUMNS if c not in ("asin", "asin_source")]
+        self._sql_guid = (f"UPDATE {ITEMS.name} SET " + ", ".join(f"{c} = {mark}" for c in guid_columns)
+                          + f" WHERE id = {mark}")
+
+    def write(self, rows: Sequence[tuple[int, str | None, str | None, int | None, Sequence[TrackRecord]]]) -> int:
+        """rows: (id, author, asin_source, album updated_at, tracks)."""
+        with_path: list[tuple] = []
+        with_guid: list[tuple] = []
+        for item_id, author, asin_source, updated_at, tracks in rows:
+            v = details_values(author, asin_source, tracks)
+            paths = None if v["file_paths"] is None else self._to_json(v["file_paths"])
+            if "asin" in v:
+                with_path.append((paths, v["duration_ms"], v["narrator"], v["asin"], v["asin_source"],
+                                  updated_at or 0, item_id))
+            else:
+                with_guid.append((paths, v["duration_ms"], v["narrator"], updated_at or 0, item_id))
+        if with_path:
+            self.conn.exec_driver_sql(self._sql_path, with_path)
+        if with_guid:
+            self.conn.exec_driver_sql(self._sql_guid, with_guid)
+        return len(rows)

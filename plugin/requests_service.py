@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from plugin import lifecycle
 from plugin.matcher import ItemSide, RequestSide, explain
 from plugin.models import OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, utcnow
-from plugin.plex_client import PlexError
+from plugin.plex import PlexError
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)

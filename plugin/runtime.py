@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from plugin import db, settings
 from plugin.models import StoredSetting, utcnow
-from plugin.plex_client import PlexClient
+from plugin.plex import PlexClient
 from plugin.secrets_store import REDACTOR, Vault, load_or_create_key
 
 log = logging.getLogger(__name__)

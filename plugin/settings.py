@@ -53,6 +53,15 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    return parse
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -126,9 +135,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Gunicorn worker processes of `plexbooks serve`.", stored=False, parse=_positive(int)),
     Setting("scan_page_size", "int", 1000, "PLEXBOOKS_SCAN_PAGE_SIZE",
             "Albums fetched per Plex request during a scan.", parse=_positive(int)),
-    Setting("scan_details_limit", "int", 2000, "PLEXBOOKS_SCAN_DETAILS_LIMIT",
-            "Albums whose tracks (file paths, durations) a scan fetches at most per run; the rest "
-            "follow in later runs. 0 turns track fetching off.", parse=int),
+    Setting("scan_details_limit", "int", 0, "PLEXBOOKS_SCAN_DETAILS_LIMIT",
+            "Albums whose tracks (file paths, durations, path ASINs) a full scan fetches at most per run; the "
+            "rest follow in later runs. 0 (the default): every album that needs them, so the first scan "
+            "knows every book.", parse=_non_negative(int)),
     Setting("recent_overlap_minutes", "int", 10, "PLEXBOOKS_RECENT_OVERLAP_MINUTES",
             "The recently-added poll re-reads albums added this long before the newest one already mirrored.",
             parse=int),

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from plugin.models import AudiobookRequest, JobRun, LibraryItem
-from plugin.plex_client import PlexError
+from plugin.plex import PlexError
 from plugin.runtime import NotConfigured, Runtime
 
 _PLEX_CHECK_TTL = 30.0

@@ -131,7 +131,7 @@ def environment(data_dir: Path, plex: SimulatedPlex | None = None, **extra: str)
     """The environment of a plexbooks process (or Runtime) with its data in ``data_dir``, on the
     test's database: a data directory always gets the same database, another one a new one."""
     env = {"PLEXBOOKS_DATA_DIR": str(data_dir), "PLEXBOOKS_API_KEY": API_KEY,
-           "PLEXBOOKS_SCAN_DETAILS_LIMIT": "0", "PLEXBOOKS_PLEX_TIMEOUT": "5"}
+           "PLEXBOOKS_PLEX_TIMEOUT": "5"}
     url = current_database().url_for(data_dir)
     if url:
         env["DATABASE_URL"] = url

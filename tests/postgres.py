@@ -44,7 +44,7 @@ class PostgresServer:
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
         if not initdb or not pg_ctl:
             raise RuntimeError("PostgreSQL server binaries not found: run 'make test' (it installs them) "
-                               "or set PLEXBOOKS_TEST_DATABASE_URL")
+                               "or set PLEXBOOKS_TEST_DATABASE_SERVER_URL")
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o700)

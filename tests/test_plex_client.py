@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from plugin.plex_client import (PlexBadResponse, PlexClient, PlexNotFound, PlexUnauthorized,
+from plugin.plex import (PlexBadResponse, PlexClient, PlexNotFound, PlexUnauthorized,
                                 PlexUnreachable)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from plugin.plex_client import PlexError, PlexUnauthorized
+from plugin.plex import PlexError, PlexUnauthorized
 from plugin.runtime import NotConfigured
 from plugin.secrets_store import REDACTOR
 from plugin.settings import SettingError
