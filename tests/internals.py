@@ -6,7 +6,8 @@ from __future__ import annotations
 from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
 from plugin.matcher import ItemSide, RequestSide, explain
 from plugin.normalize import fold, parse_people, parse_title
-from plugin.plex_client import PlexClient, _parse_album_page as parse_album_page
+from plugin.plex import PlexClient
+from plugin.plex.stream import parse_album_page
 
 __all__ = ["ItemSide", "PlexClient", "RequestSide", "asin_from_guid", "asins_from_path", "explain", "fold",
            "normalize_asin", "parse_album_page", "parse_people", "parse_title"]
