@@ -1,8 +1,11 @@
 """A simulated Plex Media Server with a seedable sample audiobook library.
 
-``catalogue`` builds the library (``build_catalogue``), ``server`` serves it over HTTP like a
-real Plex (``SimulatedPlex``, ``main`` for ``plexbooks simulate``), ``websocket`` carries the
-timeline notifications. ``SimulatedPlex`` and ``main`` are imported lazily so that running
+``catalogue`` builds the library (``build_catalogue``; items in ``items``, the container in
+``store``, raw material in ``words`` and ``curated``), ``server`` serves it over HTTP like a
+real Plex (``SimulatedPlex``, ``main`` for ``plexbooks simulate``) with ``render`` (XML),
+``queries`` (filters, sorting, paging), ``routes`` (the Plex API), ``faults``, ``control``
+(``/_simulator/``), ``announcer`` (webhooks, timeline), ``httpserver``; ``websocket`` carries
+the timeline notifications and ``users`` the accounts. ``SimulatedPlex`` and ``main`` are imported lazily so that running
 ``python -m plugin.simulator.server`` does not import the module twice.
 """
 from __future__ import annotations
