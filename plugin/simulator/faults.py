@@ -1,5 +1,6 @@
 """Injected faults: rules that make chosen Plex API requests fail the way real servers and
-networks do (401, 5xx, broken XML, missing ``totalSize``, cut connections, slowness)."""
+networks do (401, 5xx, broken XML, missing ``totalSize``, cut connections, slowness, answers
+cut short or empty)."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from .render import XML_DECL, XML_TYPE, Answer, html_error
 
 FAILURE_MODES = ("unauthorized", "error500", "error503", "malformed_xml", "no_total_size",
-                 "drop_connection", "slow")
+                 "drop_connection", "slow", "truncated", "empty")
 
 
 @dataclass(slots=True)
@@ -80,6 +81,7 @@ class Effects:
 
     drop: bool = False  # send part of the body, then cut the connection
     no_total_size: bool = False  # listings without totalSize
+    truncate: bool = False  # a complete HTTP answer whose body stops halfway (Content-Length agrees)
 
 
 _MALFORMED = (XML_DECL + b'<MediaContainer size="2" totalSize="2" '
@@ -108,4 +110,8 @@ def apply(rule: Failure | None, stopping: threading.Event) -> Effects:
         raise Answer(503, html_error(503))
     elif mode == "malformed_xml":
         raise Answer(200, _MALFORMED, XML_TYPE)
+    elif mode == "truncated":
+        effects.truncate = True
+    elif mode == "empty":
+        raise Answer(200, b"", XML_TYPE)
     return effects

@@ -285,7 +285,8 @@ class SimulatedPlex:
         ``error500``, ``error503``, ``malformed_xml`` (200 with broken XML),
         ``no_total_size`` (listings without ``totalSize``), ``drop_connection`` (headers
         and part of the body, then the socket is closed), ``slow`` (waits ``seconds``
-        before answering normally).
+        before answering normally), ``truncated`` (200 whose body, Content-Length included,
+        stops halfway), ``empty`` (200 with an empty body).
         """
         self.failures.add(make_rule(mode, count, path=path, after=after, seconds=seconds))
 
