@@ -5,7 +5,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench soak venv clean
+
+SOAK_SECONDS  ?= 300
+SOAK_DATABASE ?= sqlite
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +23,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The bounded soak (tests/soak.py): SOAK_SECONDS of load and faults, then the invariants.
+soak: $(STAMP)
+	scripts/ensure-postgres.sh
+	$(PY) -m tests.soak --seconds $(SOAK_SECONDS) --database $(SOAK_DATABASE)
 
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from sqlalchemy import select, update
 
+from plugin.db import database_failure
 from plugin.models import JobRun, utcnow
 from plugin.plex import PlexError
 from plugin.runtime import NotConfigured, Runtime
@@ -130,6 +131,9 @@ def run_job(runtime: Runtime, job: str, body: Callable[[Runtime, Progress], dict
     except (NotConfigured, SettingError) as exc:
         return _failed(runtime, run_id, job, "not_configured", str(exc), {"fields": exc.fields}, started)
     except Exception as exc:  # noqa: BLE001 - a job must always end its run record
+        failure = database_failure(exc)
+        if failure is not None:     # the database failing, not a bug: say which way, no traceback
+            return _failed(runtime, run_id, job, failure[0], failure[1], {}, started)
         log.exception("%s crashed", job)
         return _failed(runtime, run_id, job, "internal_error", f"{type(exc).__name__}: {exc}", {}, started)
     summary["duration_s"] = round(time.perf_counter() - started, 3)

@@ -6,9 +6,11 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from plugin.db import database_failure
 from plugin.plex import PlexError, PlexUnauthorized
 from plugin.runtime import NotConfigured
 from plugin.secrets_store import REDACTOR
@@ -59,6 +61,14 @@ def register(app: Flask) -> None:
         # The token plexbooks holds was refused: that is Plex's answer, not the caller's fault.
         status = 502 if isinstance(exc, PlexUnauthorized) or not exc.retryable else 503
         return error_response(status, exc.code, str(exc))
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        failure = database_failure(exc)
+        if failure is None:
+            return _unexpected(exc)
+        log.warning("database failure answering %s %s: %s", request.method, request.path, failure[1])
+        return error_response(503, failure[0], failure[1])
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
