@@ -101,6 +101,7 @@ def current_database() -> Database:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pure: touches no database; runs once instead of once per database")
+    config.addinivalue_line("markers", "databases(*names): runs on these databases only")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -109,7 +110,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # A data directory (hence a database) needs a temporary directory; a test may also ask for
     # `database` by name.
     asks = "database" in inspect.signature(metafunc.function).parameters
-    if asks or "tmp_path" in metafunc.fixturenames:
+    only = metafunc.definition.get_closest_marker("databases")
+    if only is not None:       # a fault of one database only (SQLite's disk, PostgreSQL's restart)
+        wanted = [name for name in chosen_databases() if name in only.args]
+        metafunc.parametrize("database", wanted or [pytest.param(only.args[0], marks=pytest.mark.skip(
+            reason=f"needs {only.args[0]}, not chosen by PLEXBOOKS_TEST_DATABASES"))], indirect=True)
+    elif asks or "tmp_path" in metafunc.fixturenames:
         metafunc.parametrize("database", chosen_databases(), indirect=True)
 
 
