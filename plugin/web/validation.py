@@ -14,6 +14,8 @@ from plugin import storable
 from plugin.web.errors import ApiError
 
 MAX_FIELD_ERRORS = 50
+# Every database column holds 64-bit integers at most: a larger offset would fail in the driver.
+MAX_OFFSET = 2**53
 
 
 def register(app: Flask) -> None:
@@ -76,7 +78,8 @@ def str_arg(name: str, *, max_length: int = 200) -> str | None:
 
 
 def page_args(default_limit: int = 50, max_limit: int = 500) -> tuple[int, int]:
-    return int_arg("limit", default_limit, minimum=1, maximum=max_limit), int_arg("offset", 0, minimum=0)
+    return (int_arg("limit", default_limit, minimum=1, maximum=max_limit),
+            int_arg("offset", 0, minimum=0, maximum=MAX_OFFSET))
 
 
 def listing(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
