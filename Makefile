@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test bench soak venv clean
 
+# Two pytest processes: the suite waits on subprocesses and servers much of the time.
+TEST_WORKERS  ?= 2
 SOAK_SECONDS  ?= 300
 SOAK_DATABASE ?= sqlite
 
@@ -22,7 +24,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-postgres.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The bounded soak (tests/soak.py): SOAK_SECONDS of load and faults, then the invariants.
 soak: $(STAMP)
