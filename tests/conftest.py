@@ -104,6 +104,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "databases(*names): runs on these databases only")
 
 
+# The longest tests start first, so two pytest workers finish together instead of one waiting
+# on a crash-point run started last.
+LONG_FIRST = ("tests/test_crash.py", "tests/test_soak.py", "tests/test_faults.py", "tests/test_cli.py",
+              "tests/test_worker.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+    items.sort(key=rank)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("pure"):
         return
