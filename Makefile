@@ -5,8 +5,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench venv clean image container-engine
+.PHONY: demo test bench soak venv clean image container-engine
 IMAGE  ?= plexbooks:local
+
+# Two pytest processes: the suite waits on subprocesses and servers much of the time. Tests
+# of one file stay in one process (the image and the browser servers are made once per file).
+TEST_WORKERS  ?= 2
+SOAK_SECONDS  ?= 300
+SOAK_DATABASE ?= sqlite
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +27,12 @@ demo: $(STAMP)
 test: $(STAMP) container-engine
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The bounded soak (tests/soak.py): SOAK_SECONDS of load and faults, then the invariants.
+soak: $(STAMP)
+	scripts/ensure-postgres.sh
+	$(PY) -m tests.soak --seconds $(SOAK_SECONDS) --database $(SOAK_DATABASE)
 
 # podman or docker, installed and configured when missing; the container tests skip (loudly) when none can run
 container-engine:

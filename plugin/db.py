@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -24,9 +25,10 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'plexbooks.db').resolve()}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        busy_ms = int(busy_timeout_s * 1000)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
@@ -34,7 +36,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         return engine
@@ -81,3 +83,21 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def database_failure(exc: BaseException) -> tuple[str, str] | None:
+    """(error class, plain explanation) when ``exc`` is the database failing rather than a bug:
+    its disk full, locked by another process past the busy timeout, or the server gone.
+    None for anything else."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "disk is full" in text or "no space left" in text or "could not extend file" in text:
+        return "database_full", "the database's disk is full: free some space; nothing was half-written"
+    if "database is locked" in text or "lock timeout" in text or "deadlock" in text:
+        return "database_locked", "the database stayed locked by another process past the busy timeout"
+    if exc.connection_invalidated or "connection" in text or "server closed" in text or "terminating" in text:
+        return "database_unavailable", "the database server could not be reached or went away"
+    if "readonly" in text or "read-only" in text:
+        return "database_read_only", "the database is read-only"
+    return None

@@ -10,6 +10,8 @@ failure                    error class     HTTP       exit  why
 ``PlexUnauthorized``       plex_unauthorized 502      1     Plex refused our token
 ``PlexError`` retryable    its code        503        1     Plex down/5xx: try later
 ``PlexError`` otherwise    its code        502        1     Plex answered nonsense
+database failing           database_full,  503        1     disk full, locked past
+                           _locked, ...                     the busy timeout, gone
 anything else              internal_error  500        1     a bug; logged with trace
 =========================  ==============  =========  ====  =========================
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from plugin.db import database_failure
 from plugin.plex import PlexError, PlexUnauthorized
 from plugin.runtime import NotConfigured
 from plugin.secrets_store import SecretKeyError
@@ -34,6 +37,7 @@ class Kind:
     http_status: int
     exit_code: int
     expected: bool          # False: a bug, logged with its traceback
+    message: str | None = None   # a plain explanation to show instead of the exception's text
 
 
 def classify(exc: BaseException) -> Kind:
@@ -47,6 +51,9 @@ def classify(exc: BaseException) -> Kind:
     if isinstance(exc, PlexError):
         status = 503 if exc.retryable and not isinstance(exc, PlexUnauthorized) else 502
         return Kind(exc.code, status, EXIT_FAILED, True)
+    failure = database_failure(exc)
+    if failure is not None:
+        return Kind(failure[0], 503, EXIT_FAILED, True, failure[1])
     return Kind("internal_error", 500, EXIT_FAILED, False)
 
 

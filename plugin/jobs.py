@@ -183,7 +183,8 @@ def _run_body(runtime: Runtime, job: str, body: Callable[[Runtime], dict[str, An
             return _failed(runtime, run_id, job, kind.code, f"{type(exc).__name__}: {exc}", {}, started)
         fields = getattr(exc, "fields", None)
         code = "not_configured" if isinstance(exc, (NotConfigured, SettingError)) else kind.code
-        return _failed(runtime, run_id, job, code, str(exc), {"fields": fields} if fields else {}, started)
+        return _failed(runtime, run_id, job, code, kind.message or str(exc), {"fields": fields} if fields else {},
+                       started)
     summary["duration_s"] = round(time.perf_counter() - started, 3)
     result = finish_run(runtime, run_id, summary)
     log.info("%s finished: %s", job, _brief(result))

@@ -57,7 +57,15 @@ class LeaderLock:
         """Wait for the lock; return False if asked to stop first."""
         announced = False
         while not should_stop():
-            if self.try_acquire():
+            try:
+                got = self.try_acquire()
+            except Exception as exc:  # noqa: BLE001 - the database is down: wait for it like for a rival
+                if not announced:
+                    log.warning("worker: cannot reach the database for the leader lock (%s); waiting",
+                                type(exc).__name__)
+                    announced = True
+                got = False
+            if got:
                 if announced:
                     log.info("worker: got the leader lock, taking over")
                 return True
@@ -84,8 +92,13 @@ class LeaderLock:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
                 self._conn.commit()
+            except Exception:  # noqa: BLE001 - a lost connection has released the lock already
+                pass
             finally:
-                self._conn.close()
+                try:
+                    self._conn.close()
+                except Exception:  # noqa: BLE001
+                    pass
                 self._conn = None
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)

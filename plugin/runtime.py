@@ -63,7 +63,7 @@ class Runtime:
         self.data_dir = Path(boot.data_dir).expanduser()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = boot.database_url or db.sqlite_url(self.data_dir)
-        self.engine = db.make_engine(self.database_url)
+        self.engine = db.make_engine(self.database_url, busy_timeout_s=boot.database_busy_timeout)
         db.upgrade(self.engine)
         self.sessions = db.make_sessionmaker(self.engine)
         self.vault = Vault(load_or_create_key(self.data_dir, boot.secret_key))

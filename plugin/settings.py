@@ -137,6 +137,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "str", None, "DATABASE_URL",
             "SQLAlchemy URL of another database, e.g. `postgresql+psycopg://user:pw@host/db`. "
             "Default: SQLite in the data directory.", secret=True, stored=False),
+    Setting("database_busy_timeout", "float", 30.0, "PLEXBOOKS_DATABASE_BUSY_TIMEOUT",
+            "SQLite: seconds a write waits for another process's lock before it fails (and the "
+            "run, event or answer says `database_locked`).", parse=_positive(float), stored=False),
     Setting("secret_key", "str", None, "PLEXBOOKS_SECRET_KEY",
             "Fernet key encrypting tokens at rest; several comma-separated keys, newest first, rotate keys "
             "(`plexbooks secrets rotate` re-encrypts with the newest). Default: generated once into "

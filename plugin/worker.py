@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from plugin import inbox, jobs, refresh, signin, sync
 from plugin.delivery import Deliverer
+from plugin.db import database_failure
 from plugin.leader import LeaderLock
 from plugin.models import JobRun
 from plugin.notifications import NotificationListener
@@ -28,6 +29,7 @@ from plugin.runtime import NotConfigured, Runtime
 log = logging.getLogger(__name__)
 STATE_WORKER = "state.worker"
 HEARTBEAT_S = 5.0
+LOST_LOCK = 3        # Worker.run's answer when the leader lock went away under it
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {sync.FULL_SCAN: sync.full_scan,
                                                    sync.RECENTLY_ADDED: sync.recent_poll,
                                                    signin.ACCESS_RECHECK: signin.access_recheck}
@@ -69,8 +71,8 @@ class Worker:
             while not self.stop_event.is_set():
                 self.step()
                 if not self.lock.still_held():
-                    log.error("worker: lost the leader lock; stopping")
-                    return 1
+                    log.warning("worker: lost the leader lock (the database went away?); stepping down")
+                    return LOST_LOCK
                 self.stop_event.wait(self.tick)
         finally:
             self._shutdown()
@@ -101,7 +103,7 @@ class Worker:
         except NotConfigured:
             pass
         except Exception:  # noqa: BLE001 - the loop must survive anything
-            log.exception("worker: inbox processing failed")
+            _log_failure("inbox processing failed")
         try:
             self.scheduler.run_pending()
             for run_id, job in jobs.claim_queued(self.runtime):
@@ -109,7 +111,7 @@ class Worker:
             if self.followups.due(time.time(), self._realtime_works):
                 self._submit(sync.RECENTLY_ADDED, trigger="refresh")
         except Exception:  # noqa: BLE001
-            log.exception("worker: scheduling failed")
+            _log_failure("scheduling failed")
         if time.monotonic() - self._last_heartbeat > HEARTBEAT_S or self._state_changed.is_set():
             self._state_changed.clear()
             self._last_heartbeat = time.monotonic()
@@ -190,7 +192,18 @@ class Worker:
         try:
             self.runtime.set_state(STATE_WORKER, json.dumps(state))
         except Exception:  # noqa: BLE001
-            log.exception("worker: could not record its state")
+            _log_failure("could not record its state")
+
+
+def _log_failure(what: str) -> None:
+    """A database that is away (restarting, full, locked) is a condition to report plainly and
+    wait out, not a bug with a traceback; anything else is."""
+    import sys
+    failure = database_failure(sys.exc_info()[1])
+    if failure is not None:
+        log.warning("worker: %s: %s (%s)", what, failure[1], failure[0])
+    else:
+        log.exception("worker: %s", what)
 
 
 def worker_state(runtime: Runtime) -> dict[str, Any] | None:
@@ -203,7 +216,17 @@ def worker_state(runtime: Runtime) -> dict[str, Any] | None:
 
 
 def main(runtime: Runtime) -> int:
-    worker = Worker(runtime)
-    signal.signal(signal.SIGTERM, worker.stop)
-    signal.signal(signal.SIGINT, worker.stop)
-    return worker.run()
+    """Run the worker until stopped. A worker that lost its leader lock (PostgreSQL restarted,
+    its connection cut) steps down and queues for the lock again: it recovers by itself once
+    the database is back, and never acts while another worker may."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    signal.signal(signal.SIGINT, lambda *_a: stop.set())
+    while True:
+        worker = Worker(runtime)
+        worker.stop_event = stop
+        code = worker.run()
+        if code != LOST_LOCK or stop.is_set():
+            return 0 if code == LOST_LOCK else code
+        runtime.engine.dispose()        # connections to a server that went away are useless
+        stop.wait(1.0)

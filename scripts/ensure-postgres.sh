@@ -5,11 +5,11 @@ set -euo pipefail
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
   exit 0
 fi
-if [ -n "${PLEXBOOKS_TEST_DATABASE_URL:-}" ]; then
+if [ -n "${PLEXBOOKS_TEST_DATABASE_SERVER_URL:-}" ] || [ "${PLEXBOOKS_TEST_DATABASES:-}" = sqlite ]; then
   exit 0
 fi
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then
-  echo "PostgreSQL is needed by the tests: install the 'postgresql' package, or set PLEXBOOKS_TEST_DATABASE_URL" >&2
+  echo "PostgreSQL is needed by the tests: install the 'postgresql' package, or set PLEXBOOKS_TEST_DATABASE_SERVER_URL" >&2
   exit 1
 fi
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -1,14 +1,32 @@
-"""Shared fixtures: a simulated Plex server on loopback, a runtime on a real SQLite file in a
-temporary data directory, the Flask app and its client."""
+"""Shared fixtures: a simulated Plex server on loopback, a runtime on a real database in a
+temporary data directory, the Flask app and its client.
+
+Every test that uses a temporary directory (every test that can reach a database) runs twice,
+with the ids ``sqlite`` and ``postgres``: on a SQLite file in its data directory, and on a fresh
+PostgreSQL schema per data directory on the session's throw-away server (tests/postgres.py;
+tests that need a database of their own, e.g. to restart it, use ``postgres_url``).
+Tests marked ``pure`` touch no database and run once. ``PLEXBOOKS_TEST_DATABASES=sqlite`` (or
+``postgres``) narrows a run to one of them."""
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("PLEXAPI_PLEXAPI_AUTORELOAD", "false")
+
+# Property tests: few examples, no deadline (a loaded CI machine is slow, not wrong), and the
+# same examples on every run (derandomized), so a failure in CI fails again on a laptop.
+# HYPOTHESIS_PROFILE=explore searches more widely and randomly.
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("explore", max_examples=2000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from plugin.runtime import Runtime  # noqa: E402
 from plugin.simulator.server import SimulatedPlex  # noqa: E402
@@ -37,11 +55,105 @@ def plex(plex_factory) -> SimulatedPlex:
     return plex_factory()
 
 
+DATABASES = ("sqlite", "postgres")
+
+
+def chosen_databases() -> tuple[str, ...]:
+    raw = os.environ.get("PLEXBOOKS_TEST_DATABASES", "")
+    wanted = tuple(name.strip() for name in raw.split(",") if name.strip()) or DATABASES
+    unknown = [name for name in wanted if name not in DATABASES]
+    if unknown:
+        raise pytest.UsageError(f"PLEXBOOKS_TEST_DATABASES: unknown {unknown}; use {', '.join(DATABASES)}")
+    return wanted
+
+
+class Database:
+    """The database of the running test: SQLite files in each data directory, or one fresh
+    PostgreSQL schema for each data directory the test uses (dropped afterwards)."""
+
+    def __init__(self, kind: str, server_url: str | None = None):
+        self.kind = kind
+        self.server_url = server_url
+        self._urls: dict[Path, str] = {}
+
+    def url_for(self, data_dir: Path) -> str | None:
+        if self.kind == "sqlite":
+            return None
+        from tests.postgres import new_schema
+        key = Path(data_dir).resolve()
+        if key not in self._urls:
+            self._urls[key] = new_schema(self.server_url)
+        return self._urls[key]
+
+    def drop_all(self) -> None:
+        from tests.postgres import drop_schema
+        for url in self._urls.values():
+            drop_schema(self.server_url, url)
+        self._urls.clear()
+
+
+_current: Database | None = None
+
+
+def current_database() -> Database:
+    return _current or Database("sqlite")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pure: touches no database; runs once instead of once per database")
+    config.addinivalue_line("markers", "databases(*names): runs on these databases only")
+
+
+# The longest tests start first, so two pytest workers finish together instead of one waiting
+# on a crash-point run started last.
+LONG_FIRST = ("tests/test_crash.py", "tests/test_soak.py", "tests/test_faults.py", "tests/test_cli.py",
+              "tests/test_worker.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+    items.sort(key=rank)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("pure"):
+        return
+    # A data directory (hence a database) needs a temporary directory; a test may also ask for
+    # `database` by name.
+    asks = "database" in inspect.signature(metafunc.function).parameters
+    only = metafunc.definition.get_closest_marker("databases")
+    if only is not None:       # a fault of one database only (SQLite's disk, PostgreSQL's restart)
+        wanted = [name for name in chosen_databases() if name in only.args]
+        metafunc.parametrize("database", wanted or [pytest.param(only.args[0], marks=pytest.mark.skip(
+            reason=f"needs {only.args[0]}, not chosen by PLEXBOOKS_TEST_DATABASES"))], indirect=True)
+    elif asks or "tmp_path" in metafunc.fixturenames:
+        metafunc.parametrize("database", chosen_databases(), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Which database this test's data directories use (see the module docstring)."""
+    global _current
+    kind = getattr(request, "param", "sqlite")
+    server = request.getfixturevalue("postgres_server") if kind == "postgres" else None
+    _current = Database(kind, server)
+    try:
+        yield _current
+    finally:
+        current, _current = _current, None
+        current.drop_all()
+
+
 def environment(data_dir: Path, plex: SimulatedPlex | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a plexbooks process (or Runtime) with its data in ``data_dir``, on the
+    test's database: a data directory always gets the same database, another one a new one."""
     env = {"PLEXBOOKS_DATA_DIR": str(data_dir), "PLEXBOOKS_API_KEY": API_KEY,
            "PLEXBOOKS_PLEX_TIMEOUT": "5"}
-    if os.environ.get("PLEXBOOKS_TEST_DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["PLEXBOOKS_TEST_DATABASE_URL"]
+    url = current_database().url_for(data_dir)
+    if url:
+        env["DATABASE_URL"] = url
     if plex is not None:
         env.update({"PLEXBOOKS_PLEX_URL": plex.url, "PLEXBOOKS_PLEX_TOKEN": plex.token,
                     "PLEXBOOKS_PLEX_LIBRARY": AUDIOBOOKS})

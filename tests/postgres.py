@@ -1,6 +1,7 @@
 """A throw-away PostgreSQL server on loopback for the tests that need one.
 
-Uses PLEXBOOKS_TEST_DATABASE_URL when set; otherwise runs initdb and pg_ctl from the
+Uses the server at PLEXBOOKS_TEST_DATABASE_SERVER_URL when set (a SQLAlchemy URL of a
+database the tests may create databases from); otherwise runs initdb and pg_ctl from the
 installed server package (`make test` installs it) in a temporary directory, as the
 `postgres` user when the tests run as root (PostgreSQL refuses to run as root).
 """
@@ -43,13 +44,13 @@ class PostgresServer:
         initdb, pg_ctl = _bin("initdb"), _bin("pg_ctl")
         if not initdb or not pg_ctl:
             raise RuntimeError("PostgreSQL server binaries not found: run 'make test' (it installs them) "
-                               "or set PLEXBOOKS_TEST_DATABASE_URL")
+                               "or set PLEXBOOKS_TEST_DATABASE_SERVER_URL")
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o700)
         data = os.path.join(self.dir, "data")
         self._run(initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c full_page_writes=off -c synchronous_commit=off -c wal_level=minimal -c max_wal_senders=0 -c checkpoint_timeout=1h -c max_wal_size=2GB"
         self._run(pg_ctl, "-D", data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
         return self.url
 
@@ -70,6 +71,29 @@ def new_database(server_url: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def new_schema(server_url: str) -> str:
+    """A fresh empty schema in the server's database; returns a SQLAlchemy URL whose connections
+    use it (``search_path``). A schema costs milliseconds where a database costs most of a
+    second, and isolates tables, sequences and the Alembic version just as well."""
+    import psycopg
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_dsn(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    return f"{server_url}?options=-csearch_path%3D{name}"
+
+
+def drop_schema(server_url: str, url: str) -> None:
+    """Drop a schema made by :func:`new_schema`, with everything in it."""
+    import psycopg
+    name = url.rsplit("%3D", 1)[1]
+    with psycopg.connect(_dsn(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _dsn(server_url: str) -> str:
+    return server_url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def server() -> Iterator[str]:

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import environment
 
 
@@ -55,7 +57,15 @@ def test_every_command_creates_the_schema_first(tmp_path):
     assert result.returncode == 0
     revision = json.loads(result.stdout)
     assert revision["revision"] == revision["head"]
-    assert (tmp_path / "fresh" / "plexbooks.db").exists()
+    if "DATABASE_URL" in env:
+        from sqlalchemy import create_engine, inspect
+        engine = create_engine(env["DATABASE_URL"])
+        try:
+            assert {"alembic_version", "library_items"} <= set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+    else:
+        assert (tmp_path / "fresh" / "plexbooks.db").exists()
     status = run(environment(tmp_path / "other"), "status", "--json")
     assert status.returncode == 0 and json.loads(status.stdout)["counts"]["library_items"] == 0
 
@@ -100,6 +110,7 @@ def test_match_pairs(tmp_path):
     assert run(environment(tmp_path / "data"), "match-pairs", str(tmp_path / "missing.jsonl")).returncode == 2
 
 
+@pytest.mark.pure
 def test_simulate_serves_until_stopped(tmp_path):
     from tests.processes import Proc, free_port, wait_http
     port = free_port()

@@ -16,10 +16,9 @@ from tests.test_inbox import _make_due
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_env(request):
-    if request.param == "postgresql":
-        return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
+@pytest.fixture
+def db_env():
+    """Nothing to add: conftest's `database` runs every test here on SQLite and on PostgreSQL."""
     return {}
 
 

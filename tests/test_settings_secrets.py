@@ -12,6 +12,7 @@ from sqlalchemy import select
 from plugin import settings
 from plugin.models import StoredSetting
 from plugin.secrets_store import REDACTOR, RedactingFilter
+from tests.conftest import environment
 
 
 def test_layers_default_database_environment(make_runtime):
@@ -45,7 +46,8 @@ def test_data_dir_holds_key_file_and_client_identifier(make_runtime, tmp_path):
     first = make_runtime(None)
     key_file = Path(first.data_dir) / "secret.key"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    assert (Path(first.data_dir) / "plexbooks.db").exists()
+    # SQLite by default lives in the data directory too; with DATABASE_URL nothing is put there
+    assert (Path(first.data_dir) / "plexbooks.db").exists() == first.database_url.startswith("sqlite")
     again = make_runtime(None)
     assert again.client_identifier == first.client_identifier and first.client_identifier.startswith("plexbooks-")
 
@@ -72,8 +74,11 @@ def test_wrong_secret_key_is_a_clear_error(make_runtime, tmp_path):
     other = make_runtime(None, PLEXBOOKS_SECRET_KEY=Fernet.generate_key().decode())
     with pytest.raises(SecretKeyError):
         other.config()
-    with pytest.raises(SecretKeyError):
-        make_runtime(None, PLEXBOOKS_SECRET_KEY="not-a-fernet-key")
+    # A key that is no Fernet key at all stops the command with a clear message (exit 2). Run as a
+    # command: a Runtime that fails to start in this process would leave its pool behind.
+    from tests.test_cli import run
+    bad = run(environment(tmp_path / "bad", PLEXBOOKS_SECRET_KEY="not-a-fernet-key"), "config")
+    assert bad.returncode == 2 and "not a valid Fernet key" in bad.stderr
 
 
 def test_log_records_are_redacted(caplog):

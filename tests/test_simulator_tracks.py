@@ -132,7 +132,7 @@ def test_python_plexapi_lists_every_track_of_the_section(sim):
 def test_truncated_fault_cuts_a_track_page_short_of_its_total(sim):
     total = sum(a.track_count for a in sim.catalogue.ordered())
     answer = requests.post(f"{sim.url}/_simulator/failures", timeout=10,
-                           json={"mode": "truncated", "count": 1, "path": "/library/sections/3/all"})
+                           json={"mode": "short_page", "count": 1, "path": "/library/sections/3/all"})
     assert answer.status_code == 200
     try:
         short = page(sim, 0, 100)
@@ -146,7 +146,7 @@ def test_truncated_fault_cuts_a_track_page_short_of_its_total(sim):
 
 def test_truncated_fault_also_cuts_an_albums_children(sim):
     album = next(a for a in sim.catalogue.ordered() if a.track_count >= 10)
-    sim.set_failure("truncated", 1, path=f"/library/metadata/{album.rating_key}/children")
+    sim.set_failure("short_page", 1, path=f"/library/metadata/{album.rating_key}/children")
     try:
         response = requests.get(f"{sim.url}/library/metadata/{album.rating_key}/children",
                                 params={"X-Plex-Container-Start": 0, "X-Plex-Container-Size": 50},

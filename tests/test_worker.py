@@ -22,16 +22,9 @@ def plex(plex_factory):
     return plex_factory(books=20)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request):
-    if request.param == "postgresql":
-        return {"DATABASE_URL": request.getfixturevalue("postgres_url")}
-    return {}
-
-
 @pytest.fixture
-def env(tmp_path, plex, backend):
-    return environment(tmp_path / "data", plex, PLEXBOOKS_LOG_LEVEL="INFO", **backend)
+def env(tmp_path, plex):
+    return environment(tmp_path / "data", plex, PLEXBOOKS_LOG_LEVEL="INFO")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from plugin import storable
 from plugin.inbox import ITEM_TYPES, NewEvent
 
 
@@ -28,12 +29,13 @@ def payload_from(content_type: str, form: Any, raw: bytes) -> dict[str, Any]:
         if text is None:
             raise WebhookRejected(400, "missing_payload", "the multipart body has no payload field")
     elif mimetype == "application/json":
-        text = raw.decode("utf-8", errors="strict") if raw else ""
+        text = raw
     else:
         raise WebhookRejected(415, "unsupported_media_type",
                               "send multipart/form-data with a payload field, or application/json")
     try:
-        payload = json.loads(text)
+        # bytes that are not UTF-8 are malformed JSON too (json.loads would guess UTF-16/32)
+        payload = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
     except (ValueError, UnicodeDecodeError):
         raise WebhookRejected(400, "malformed_json", "the payload is not valid JSON") from None
     if not isinstance(payload, dict):
@@ -48,7 +50,17 @@ def _short_str(value: Any, name: str, limit: int = 64) -> str | None:
         value = str(value)
     if not isinstance(value, str) or len(value) > limit or not value.strip():
         raise WebhookRejected(400, "invalid_payload", f"{name} must be a short string")
+    _storable(value, name)
     return value.strip()
+
+
+def _storable(value: str, name: str) -> str:
+    """Everything taken from a payload may be stored or compared as UTF-8: refuse NUL and
+    unpaired surrogates (a JSON escape can carry one) by name."""
+    reason = storable.problem(value)
+    if reason:
+        raise WebhookRejected(400, "invalid_payload", f"{name} {reason}")
+    return value
 
 
 def server_uuid(payload: dict[str, Any]) -> str | None:
@@ -62,6 +74,7 @@ def to_event(payload: dict[str, Any], sections: set[str]) -> NewEvent | Ignored:
     event = payload.get("event")
     if not isinstance(event, str) or not event or len(event) > 64:
         raise WebhookRejected(400, "invalid_payload", "the payload has no event name")
+    _storable(event, "event")
     metadata = payload.get("Metadata")
     if event != "library.new":
         return Ignored(f"{event} events are not used")
@@ -78,7 +91,7 @@ def to_event(payload: dict[str, Any], sections: set[str]) -> NewEvent | Ignored:
     rating_key = _short_str(metadata.get("ratingKey"), "Metadata.ratingKey")
     if rating_key is None:
         raise WebhookRejected(400, "invalid_payload", "Metadata.ratingKey is missing")
-    title = metadata.get("title") if isinstance(metadata.get("title"), str) else None
+    title = _storable(metadata["title"], "Metadata.title") if isinstance(metadata.get("title"), str) else None
     return NewEvent(source="webhook", event="library.new", item_type=item_type, rating_key=rating_key,
                     section_key=section, parent_rating_key=_short_str(metadata.get("parentRatingKey"),
                                                                       "Metadata.parentRatingKey"),

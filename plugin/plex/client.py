@@ -108,7 +108,9 @@ class PlexClient:
     def server_info(self) -> ServerInfo:
         """Connection test: who is this server? Fails with the precise PlexError."""
         server = self._connect()
-        if not server.machineIdentifier:
+        # an empty 200 answer builds a server object without any of these attributes
+        if not getattr(server, "machineIdentifier", None):
+            self._server = None
             raise PlexBadResponse("Plex answered without a machineIdentifier")
         return ServerInfo(server.machineIdentifier, server.version, server.platform, server.friendlyName)
 

@@ -1,6 +1,6 @@
 """Injected faults: rules that make chosen Plex API requests fail the way real servers and
 networks do (401, 5xx, broken XML, missing ``totalSize``, listings shorter than their
-``totalSize``, cut connections, slowness)."""
+``totalSize``, cut connections, slowness, answers cut short or empty)."""
 from __future__ import annotations
 
 import threading
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .render import XML_DECL, XML_TYPE, Answer, html_error
 
 FAILURE_MODES = ("unauthorized", "error500", "error503", "malformed_xml", "no_total_size",
-                 "drop_connection", "slow", "truncated")
+                 "drop_connection", "slow", "truncated", "empty", "short_page")
 
 
 @dataclass(slots=True)
@@ -81,7 +81,8 @@ class Effects:
 
     drop: bool = False  # send part of the body, then cut the connection
     no_total_size: bool = False  # listings without totalSize
-    truncate: bool = False  # listings with half their page, totalSize unchanged
+    truncate: bool = False  # a complete HTTP answer whose body stops halfway (Content-Length agrees)
+    short_page: bool = False  # listings with half their page, totalSize unchanged
 
 
 _MALFORMED = (XML_DECL + b'<MediaContainer size="2" totalSize="2" '
@@ -102,8 +103,8 @@ def apply(rule: Failure | None, stopping: threading.Event) -> Effects:
         effects.no_total_size = True
     elif mode == "drop_connection":
         effects.drop = True
-    elif mode == "truncated":
-        effects.truncate = True
+    elif mode == "short_page":
+        effects.short_page = True
     elif mode == "unauthorized":
         raise Answer(401, html_error(401))
     elif mode == "error500":
@@ -112,4 +113,8 @@ def apply(rule: Failure | None, stopping: threading.Event) -> Effects:
         raise Answer(503, html_error(503))
     elif mode == "malformed_xml":
         raise Answer(200, _MALFORMED, XML_TYPE)
+    elif mode == "truncated":
+        effects.truncate = True
+    elif mode == "empty":
+        raise Answer(200, b"", XML_TYPE)
     return effects

@@ -69,6 +69,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, ctype: str = XML_TYPE,
               extra: Iterable[tuple[str, str]] = ()) -> None:
+        if self._truncate:
+            body = body[:len(body) // 2]   # "truncated": a well-formed answer that stops halfway
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -94,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
 
     def _dispatch(self, method: str) -> None:
-        self._drop = False
+        self._drop = self._truncate = False
         sim: SimulatedPlex = self.server.sim
         try:
             split = urlsplit(self.path)
@@ -109,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             sim.log_request(method, path, query, dict(self.headers.items()))
             effects = faults.apply(sim.failures.take(path), sim.stopping)
-            self._drop = effects.drop
+            self._drop, self._truncate = effects.drop, effects.truncate
             viewer = sim.viewer_for(self.headers.get("X-Plex-Token") or query.get("X-Plex-Token"))
             if path != "/identity" and viewer is None:
                 raise Answer(401, html_error(401))
@@ -117,7 +119,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._websocket(sim)
                 return
             status, payload = route(Request(sim, method, path, query, pairs, self.headers,
-                                            effects.no_total_size, viewer, effects.truncate))
+                                            effects.no_total_size, viewer, effects.short_page))
             if isinstance(payload, tuple):  # (body, content type)
                 self._send(status, payload[0], payload[1])
             else:

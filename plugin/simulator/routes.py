@@ -57,7 +57,7 @@ class Request:
     headers: Any
     no_total_size: bool = False
     viewer: SimUser | None = None
-    truncate: bool = False  # the "truncated" fault: half a page, totalSize unchanged
+    truncate: bool = False  # the "short_page" fault: half a page, totalSize unchanged
 
     @property
     def ratings(self) -> dict[str, float] | None:

@@ -292,8 +292,10 @@ class SimulatedPlex:
         ``error500``, ``error503``, ``malformed_xml`` (200 with broken XML),
         ``no_total_size`` (listings without ``totalSize``), ``drop_connection`` (headers
         and part of the body, then the socket is closed), ``slow`` (waits ``seconds``
-        before answering normally), ``truncated`` (a listing page holds half the items
-        it should, down to none, while ``totalSize`` stays: a short track listing).
+        before answering normally), ``truncated`` (200 whose body, Content-Length included,
+        stops halfway), ``empty`` (200 with an empty body), ``short_page`` (a listing page
+        holds half the items it should, down to none, while ``totalSize`` stays: a short
+        track listing).
         """
         self.failures.add(make_rule(mode, count, path=path, after=after, seconds=seconds))
 

@@ -23,8 +23,9 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     if generated:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
 
-    from plugin.web import errors
+    from plugin.web import errors, validation
     errors.register(app)
+    validation.register(app)
 
     from plugin.web import (api_jobs, api_library, api_notifications, api_requests, api_status, health,
                             metrics_view, openapi)

@@ -6,7 +6,8 @@ import logging
 import re
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from plugin.errors import classify
@@ -62,6 +63,14 @@ def register(app: Flask) -> None:
         # The token plexbooks holds was refused: that is Plex's answer, not the caller's fault.
         kind = classify(exc)
         return error_response(kind.http_status, kind.code, str(exc))
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        kind = classify(exc)
+        if not kind.expected:
+            return _unexpected(exc)
+        log.warning("database failure answering %s %s: %s", request.method, request.path, kind.message)
+        return error_response(kind.http_status, kind.code, kind.message or kind.code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
