@@ -177,13 +177,13 @@ class Announcer:
                 "parentRatingKey": album.artist_rating_key, "guid": album.guid,
                 "parentGuid": album.parent_guid, "type": "album", "title": album.title,
                 "parentKey": f"/library/metadata/{album.artist_rating_key}",
-                "parentTitle": album.parent_title, "summary": album.summary, "index": 1,
+                "parentTitle": album.parent_title, "summary": album.details.summary, "index": 1,
                 "thumb": album.thumb, "parentThumb": artist.thumb if artist else album.thumb,
                 "addedAt": album.added_at, "updatedAt": album.updated_at}
             if album.year:
                 metadata["year"] = album.year
-            if album.external_guids:
-                metadata["Guid"] = [{"id": g} for g in album.external_guids]
+            if album.details.external_guids:
+                metadata["Guid"] = [{"id": g} for g in album.details.external_guids]
         return {
             "event": "library.new", "user": True, "owner": True,
             "Account": {"id": 1, "title": "simulated-admin",

@@ -53,11 +53,11 @@ def _dispatch(sim: "SimulatedPlex", method: str, parts: list[str], data: dict,
             raise ControlError(400, "invalid_album", str(exc)) from None
         return 201, album_json(album)
     if len(parts) == 2 and parts[0] == "albums" and method in ("DELETE", "GET"):
-        album = sim.catalogue.get_album(parts[1])
-        if album is None:
+        found = sim.catalogue.get_album(parts[1])
+        if found is None:
             raise ControlError(404, "not_found", f"no album {parts[1]}")
         if method == "GET":
-            return 200, album_json(album)
+            return 200, album_json(found)
         return 200, album_json(sim.remove_album(parts[1]))
     if parts == ["webhooks"] and method == "POST":
         urls = data.get("urls", [data["url"]] if data.get("url") else [])

@@ -11,7 +11,7 @@ import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import control, faults
@@ -145,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
         client = WebSocketClient(self.connection, self.address_string())
         sim.announcer.hub.add(client)
         try:
-            serve_connection(client, self.rfile)
+            serve_connection(client, cast(BinaryIO, self.rfile))  # a BufferedReader
         finally:
             sim.announcer.hub.discard(client)
             self.close_connection = True
@@ -166,7 +166,8 @@ class HTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the FQDN, which can stall without DNS
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = str(host)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:

@@ -228,7 +228,7 @@ def _hex24(rng: random.Random) -> str:
     return f"{rng.getrandbits(96):024x}"
 
 
-def _pick(rng: random.Random, seq: Sequence):
+def _pick(rng: random.Random | _Draws, seq: Sequence):
     """``rng.choice`` without its bounds-exact rejection sampling: ~5x faster, and the
     tiny bias is irrelevant for sample data."""
     return seq[int(rng.random() * len(seq))]
@@ -253,7 +253,7 @@ def _path_safe(name: str) -> str:
 
 
 
-def _summary(rng: random.Random, title: str, narrator: str | None, series: str | None,
+def _summary(rng: random.Random | _Draws, title: str, narrator: str | None, series: str | None,
              index: int | None) -> str:
     if rng.random() < 0.08:
         return ""  # Plex sends summary="" when the agent found nothing

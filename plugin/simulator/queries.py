@@ -37,7 +37,7 @@ def timestamp(value: str) -> int | None:
 def album_predicates(pairs: Sequence[tuple[str, str]]) -> list[Callable[[Album], bool]]:
     """Plex filter query parameters (``title=``, ``addedAt>>=``, ``year<<=``, ``guid=``,
     ``artist.id=``) as predicates. Unknown parameters are ignored, as Plex does."""
-    preds: list[Callable[[Album], bool]] = []
+    preds: list[Callable[..., bool]] = []  # lambdas bind their values as defaults
     for key, value in pairs:
         field_name = key.rstrip("<>!")
         op = key[len(field_name):]
@@ -125,7 +125,7 @@ class TrackListing(Sequence):
     def __len__(self) -> int:
         return self._total
 
-    def __getitem__(self, item):  # type: ignore[override]
+    def __getitem__(self, item: Any) -> Any:
         if isinstance(item, int):
             return self[item:item + 1][0]
         start, stop, _ = item.indices(self._total)

@@ -97,9 +97,10 @@ def route(req: Request) -> tuple[int, bytes | tuple[bytes, str]]:
                             [("sort", "addedAt:desc")])
     match = _SECTION.match(path)
     if match:
-        section = sim.sections.get(int(match.group(1)))
-        if section is None:
+        found = sim.sections.get(int(match.group(1)))
+        if found is None:
             raise Answer(404, html_error(404))
+        section = found
         action = match.group(2)
         if action is None:
             return 200, section_browse_xml(section)
@@ -158,10 +159,10 @@ def listing(req: Request, section: Section, query: dict, pairs: list[tuple[str, 
     parts: list[bytes] = []
     if libtype == 9 and cat is not None:
         with_guids = query.get("includeGuids") == "1"
-        artists = cat.artists
+        by_key = cat.artists
         ratings = req.ratings
         for album in page:
-            head, guids = album_parts(album, section, artists.get(album.artist_rating_key))
+            head, guids = album_parts(album, section, by_key.get(album.artist_rating_key))
             if ratings is not None:  # a shared user: their rating, rendered per request
                 head = with_rating(head, album, ratings.get(album.rating_key))
             parts.append(head)
@@ -213,6 +214,7 @@ def metadata(req: Request, keys: list[str]) -> bytes:
             parts.append(artist_xml(item, section))
         else:
             album = cat.get_album(item.album_rating_key)
+            assert album is not None  # a track's album is in the same catalogue
             parts.append(track_xml(item, album, section, cat.artists.get(album.artist_rating_key),
                                    req.track_rating(item.rating_key)))
     if section is None:
@@ -311,7 +313,7 @@ def collections(section: Section, query: dict, headers: Any) -> bytes:
                 f'<Sort defaultDirection="desc" descKey="addedAt:desc" key="addedAt" '
                 f'title="Date Added" />\n</Type>\n</Meta>\n').encode()
     start, _size, paged = paging(query, headers)
-    attrs = [("size", 0)]
+    attrs: list[tuple[str, object]] = [("size", 0)]
     if paged:
         attrs += [("totalSize", 0), ("offset", start)]
     attrs += [("allowSync", "0"), ("identifier", LIBRARY_ID), *section.library_attrs(),

@@ -345,7 +345,7 @@ class SimulatedPlex:
         for section in (self.sections[3], self.sections[4]):
             cat = section.catalogue
             item = cat.find(rk) if cat is not None else None
-            if item is not None:
+            if cat is not None and item is not None:
                 return section, cat, item
         return None
 

@@ -34,8 +34,8 @@ XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The ones real servers have been seen to send: EOT and vertical tab first.
 _CONTROL = ("\x04", "\x0b", "\x04", "\x0b", "\x01", "\x0c", "\x1b", "\x1f", "\x08")
 
-# (title beginnings, title endings, authors) per language: a book stays in one script.
-_SCRIPTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]] = {
+# (title beginnings, title endings) per language, authors in _AUTHORS: a book stays in one script.
+_SCRIPTS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     CJK: (
         (("失われた", "静かな", "最後の", "黄金の", "忘れられた", "遠い", "沈黙の", "白い"),
          ("王国", "森", "海", "約束", "記憶", "夏", "雪国", "庭")),
