@@ -43,7 +43,7 @@ class Worker:
         self.listener: NotificationListener | None = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job")
         self.current: dict[str, Future] = {}
-        self._intervals: tuple[float, float] | None = None
+        self._intervals: tuple[float, float, float] | None = None
         self._started = time.time()
         self._last_heartbeat = 0.0
         self._state_changed = threading.Event()
@@ -149,6 +149,8 @@ class Worker:
     def next_runs(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         for entry in self.scheduler.get_jobs():
+            if entry.job_func is None:   # every job here is given its function by .do()
+                continue
             name = entry.job_func.args[0]
             out[name] = entry.next_run.astimezone().isoformat() if entry.next_run else None
         return out
