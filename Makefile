@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench venv clean image container-engine
+.PHONY: demo test lint bench venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
 $(STAMP): pyproject.toml
@@ -18,10 +18,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m plugin.demo
 
-test: $(STAMP) container-engine
+test: $(STAMP) container-engine lint
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# the linter and the type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]); both must be clean
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # podman or docker, installed and configured when missing; the container tests skip (loudly) when none can run
 container-engine:
@@ -34,4 +39,4 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
