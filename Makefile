@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench soak venv clean image container-engine
+.PHONY: demo test lint bench soak venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
 # Two pytest processes: the suite waits on subprocesses and servers much of the time. Tests
@@ -24,7 +24,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m plugin.demo
 
-test: $(STAMP) container-engine
+test: $(STAMP) container-engine lint
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
@@ -33,6 +33,11 @@ test: $(STAMP) container-engine
 soak: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(PY) -m tests.soak --seconds $(SOAK_SECONDS) --database $(SOAK_DATABASE)
+
+# the linter and the type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]); both must be clean
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # podman or docker, installed and configured when missing; the container tests skip (loudly) when none can run
 container-engine:
@@ -45,4 +50,4 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -26,7 +26,7 @@ import requests
 from sqlalchemy import delete, exists, or_, select, update
 from standardwebhooks.webhooks import Webhook
 
-from plugin.models import NotificationTarget, OutboxMessage, utcnow
+from plugin.models import NotificationTarget, OutboxMessage, utcnow, table
 from plugin.notification_targets import apprise_plugin, check_url
 from plugin.runtime import Runtime
 from plugin.secrets_store import REDACTOR
@@ -35,8 +35,8 @@ from plugin.templates import render
 from plugin.urlcheck import UrlRefused
 
 log = logging.getLogger(__name__)
-TARGETS = NotificationTarget.__table__
-OUTBOX = OutboxMessage.__table__
+TARGETS = table(NotificationTarget)
+OUTBOX = table(OutboxMessage)
 BATCH = 50
 PRUNE_EVERY_S = 3600.0
 USER_AGENT = "plexbooks-webhooks/1"
@@ -139,9 +139,9 @@ class Deliverer:
     def due_targets(self, now: datetime) -> list[Any]:
         pending = exists().where(OUTBOX.c.target_id == TARGETS.c.id, OUTBOX.c.status == "pending")
         with self.runtime.engine.connect() as conn:
-            return conn.execute(select(TARGETS).where(
+            return list(conn.execute(select(TARGETS).where(
                 TARGETS.c.enabled.is_(True), TARGETS.c.paused_at.is_(None),
-                or_(TARGETS.c.next_attempt_at.is_(None), TARGETS.c.next_attempt_at <= now), pending)).all()
+                or_(TARGETS.c.next_attempt_at.is_(None), TARGETS.c.next_attempt_at <= now), pending)).all())
 
     def run_once(self) -> int:
         """Deliver what is due now; returns the number of events delivered."""

@@ -106,7 +106,7 @@ def depth(runtime: Runtime) -> dict[str, Any]:
 
 def _outcome(summary: dict[str, Any], batch: list[int]) -> dict[str, Any]:
     """What an event's batch did, as recorded on each of its events."""
-    outcome = {key: summary[key] for key in ("total", "new", "updated", "unchanged", "removed", "skipped",
+    outcome: dict[str, Any] = {key: summary[key] for key in ("total", "new", "updated", "unchanged", "removed", "skipped",
                                              "ignored", "details", "requests_back_to_downloaded") if key in summary}
     outcome["matched"] = summary["matching"].get("matched", 0)
     outcome["batch"] = batch
@@ -181,8 +181,8 @@ class InboxProcessor:
             for event in events:
                 self._retry(event, RuntimeError(message))
             return len(events)
-        for position, exc in failures.items():
-            self._retry(owners[position], exc)
+        for position, failure in failures.items():
+            self._retry(owners[position], failure)
         shared = _outcome(summary, [e.id for e in events])
         for event in events:
             if any(owners[p] is event for p in failures):

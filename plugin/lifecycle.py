@@ -18,12 +18,12 @@ from sqlalchemy.engine import Connection
 from plugin import metrics, outbox
 from plugin.matching import Decision, ItemSide, MatchIndex, RequestIndex
 from plugin.matching.candidates import ITEM_COLUMNS, item_side, request_side
-from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, utcnow
+from plugin.models import OPEN_STATUSES, AudiobookRequest, LibraryItem, table, utcnow
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
-R = AudiobookRequest.__table__
-T = LibraryItem.__table__
+R = table(AudiobookRequest)
+T = table(LibraryItem)
 # Above this many changed items, one pass over the requests beats one pass per item.
 PER_ITEM_LIMIT = 50
 
@@ -39,7 +39,7 @@ def load_items(conn: Connection, item_ids: Iterable[int] | None = None) -> list[
     return out
 
 
-def open_requests(conn: Connection) -> list[Any]:
+def open_requests(conn: Connection) -> Sequence[Any]:
     return conn.execute(select(R.c.id, R.c.title, R.c.author, R.c.narrator, R.c.asin, R.c.duration_ms,
                                R.c.language, R.c.status)
                         .where(R.c.status.in_(OPEN_STATUSES))).all()
@@ -69,7 +69,7 @@ REQUEST_INDEX = _RequestIndexCache()
 
 def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int, Decision]:
     """Best accepted decision per request id, using whichever index side is smaller."""
-    best: dict[int, Decision] = {}
+    best: dict[Any, Decision] = {}  # keyed by request_side's key: the request id
     if not requests or not items:
         return best
     # One item against the kept requests' index costs about what one request costs against an
@@ -82,11 +82,11 @@ def find_matches(requests: Sequence[Any], items: Sequence[ItemSide]) -> dict[int
                 if current is None or decision.score > current.score:
                     best[decision.request_key] = decision
     else:
-        index = MatchIndex(items)
+        item_index = MatchIndex(items)
         for row in requests:
-            decision = index.best_match(request_side(row))
-            if decision is not None:
-                best[row.id] = decision
+            found = item_index.best_match(request_side(row))
+            if found is not None:
+                best[row.id] = found
     return best
 
 

@@ -16,10 +16,10 @@ import pickle
 import subprocess
 import sys
 from multiprocessing.connection import Connection, wait
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from plugin import plex
-from plugin.plex import AlbumPage, PlexBadResponse, PlexClient, PlexError
+from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
@@ -39,7 +39,7 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
             page = client.album_page(section, index * page_size, page_size)
             unchanged: list[str] = []
             records = []
-            for listed in page.albums:
+            for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
                 guid = listed.guid
                 if guid:
                     digest = listed.fingerprint()
@@ -81,7 +81,7 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
             process.stdout.close()
         open_conns = [conn for _process, conn in children]
         while open_conns:
-            ready = wait(open_conns, timeout=SILENCE_S)
+            ready = cast(list[Connection], wait(open_conns, timeout=SILENCE_S))
             if not ready:
                 raise PlexBadResponse(f"the listing of section {section} stalled")
             for conn in ready:

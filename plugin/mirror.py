@@ -23,10 +23,10 @@ from sqlalchemy.engine import Connection
 from plugin import outbox
 from plugin.asin import asin_from_guid, path_asin
 from plugin.matching.candidates import refresh_keys, store_keys
-from plugin.models import LibraryItem
+from plugin.models import LibraryItem, table
 from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
-ITEMS = LibraryItem.__table__
+ITEMS = table(LibraryItem)
 INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
                   "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash",
                   "first_seen_at", "last_seen_at")
@@ -76,7 +76,7 @@ def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
         "guid": album.guid,
         "rating_key": album.rating_key,
         "section_key": album.section_key or "",
-        "title": album.title.strip()[:MAX_TEXT],
+        "title": (album.title or "").strip()[:MAX_TEXT],  # skip_reason: never None here
         "author": author[:MAX_TEXT] if author else None,
         "asin": asin,
         "asin_source": "guid" if asin else None,

@@ -22,7 +22,7 @@ from plugin.runtime import Runtime
 log = logging.getLogger(__name__)
 
 STATE_DONE, STATE_DELETED = 5, 9
-TYPES = {9: "album", 10: "track"}
+TYPES: dict[int | None, str] = {9: "album", 10: "track"}
 LIBRARY_IDENTIFIER = "com.plexapp.plugins.library"
 
 

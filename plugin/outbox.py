@@ -20,15 +20,15 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from plugin.models import AudiobookRequest, LibraryItem, NotificationTarget, OutboxMessage, utcnow
+from plugin.models import AudiobookRequest, LibraryItem, NotificationTarget, OutboxMessage, utcnow, table
 from plugin.serializers import item_dict, request_dict
 from plugin.status import iso
 
 EVENTS = ("request.available", "request.unavailable", "request.created", "library.added", "library.removed")
-TARGETS = NotificationTarget.__table__
-OUTBOX = OutboxMessage.__table__
-REQUESTS = AudiobookRequest.__table__
-ITEMS = LibraryItem.__table__
+TARGETS = table(NotificationTarget)
+OUTBOX = table(OutboxMessage)
+REQUESTS = table(AudiobookRequest)
+ITEMS = table(LibraryItem)
 CHUNK = 500
 
 
@@ -142,7 +142,7 @@ def _write_fast(conn: Connection, event_type: str, datas: list[dict[str, Any]], 
     to_json = OUTBOX.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or json.dumps
     now = utcnow()
     created, stamp = to_time(now), iso(now)
-    values = []
+    values: list[tuple[Any, ...]] = []
     for data in datas:
         payload = to_json({"type": event_type, "timestamp": stamp, "data": data})
         webhook_id = f"msg_{uuid.uuid4().hex}"

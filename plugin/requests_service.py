@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.engine import Connection
 
 from plugin import lifecycle, outbox
@@ -18,14 +18,14 @@ from plugin.mirror import remove_rows
 from plugin.matching import ItemSide, RequestSide, explain
 from plugin.matching.candidates import best_library_match, library_near_misses, request_side
 from plugin.models import (OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, RejectedCandidate,
-                           utcnow)
+                           table, utcnow)
 from plugin.plex import PlexError
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
-R = AudiobookRequest.__table__
-T = LibraryItem.__table__
-REJECTED = RejectedCandidate.__table__
+R = table(AudiobookRequest)
+T = table(LibraryItem)
+REJECTED = table(RejectedCandidate)
 
 
 @dataclass
@@ -61,8 +61,8 @@ def check_conflicts(conn: Connection, request: RequestSide, user: str | None) ->
     best = best_library_match(conn, request)
     if best is not None:
         raise Conflict("already_available", "this book is already in the Plex library", "library_item",
-                       best.item_key, best.as_dict())
-    probes = [R.c.title.ilike(f"%{w}%") for w in _probe_words(request.title)]
+                       cast(int, best.item_key), best.as_dict())  # a library item's key is its id
+    probes: list[ColumnElement[bool]] = [R.c.title.ilike(f"%{w}%") for w in _probe_words(request.title)]
     if request.asin:
         probes.append(R.c.asin == request.asin)
     if not probes:
@@ -91,7 +91,9 @@ def create(runtime: Runtime, fields: dict[str, Any]) -> int:
                   "download_attempts": 0, "import_attempts": 0, "created_at": now, "updated_at": now}
         if values["status"] == "available":
             values["completed_at"] = now
-        request_id = conn.execute(R.insert().values(**values)).inserted_primary_key[0]
+        inserted = conn.execute(R.insert().values(**values)).inserted_primary_key
+        assert inserted is not None
+        request_id = inserted[0]
         outbox.emit_requests(conn, "request.created", [request_id])
         return request_id
 

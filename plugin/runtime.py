@@ -220,7 +220,9 @@ class Runtime:
         if configured:
             return hmac.compare_digest(presented.encode(), configured.encode())
         stored = self.state(STATE_API_KEY_HASH)
-        return bool(stored) and hmac.compare_digest(_hash_key(presented), stored)
+        if not stored:
+            return False
+        return hmac.compare_digest(_hash_key(presented), stored)
 
     def dispose(self) -> None:
         self.engine.dispose()

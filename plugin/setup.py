@@ -46,6 +46,8 @@ def ensure_setup_code(runtime: Runtime) -> str | None:
     if stored is None:
         code = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
         stored = runtime.set_state(STATE_SETUP_CODE, runtime.vault.encrypt(code), only_if_absent=True)
+        if stored is None:  # removed again at once: an admin was just created
+            return None
     code, _legacy = runtime.vault.decrypt(stored)
     return code
 

@@ -196,7 +196,7 @@ def refresh_server_token(runtime: Runtime, user: User) -> str | None:
     with runtime.session() as s:
         row = s.get(User, user.id)
         if row is not None:
-            row.server_token = runtime.vault.encrypt(server.access_token) if server else None
+            row.server_token = runtime.vault.encrypt(server.access_token) if server and server.access_token else None
     return server.access_token if server else None
 
 
@@ -265,7 +265,7 @@ def recheck_access(runtime: Runtime) -> dict[str, Any]:
                 if row is not None:
                     row.access_check = "plextv_unreachable"   # sessions stay until plex.tv answers
             continue
-        if server is None:
+        if server is None or not server.access_token:   # server() answers only servers with a token
             _lost_access(runtime, user, "no_access")
             counts["no_access"] += 1
             continue

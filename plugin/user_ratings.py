@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from plugin.models import LibraryItem, User
-from plugin.plex import PlexClient
+from plugin.plex import ListedAlbum, PlexClient
 from plugin.runtime import NotConfigured, Runtime
 from plugin.signin import with_server_token
 
@@ -22,7 +22,7 @@ def _rated(client: PlexClient, sections: list[str], page_size: int) -> dict[str,
     for section in sections:
         for page in client.iter_album_pages(section, page_size=page_size):
             for album in page.albums:
-                record = album.record() if hasattr(album, "record") else album
+                record = album.record() if isinstance(album, ListedAlbum) else album
                 if record.user_rating is not None:
                     out[record.rating_key] = record.user_rating
     return out

@@ -46,7 +46,7 @@ class Worker:
         self.listener: NotificationListener | None = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job")
         self.current: dict[str, Future] = {}
-        self._intervals: tuple[float, float] | None = None
+        self._intervals: tuple[float, float, float] | None = None
         self._started = time.time()
         self._last_heartbeat = 0.0
         self._state_changed = threading.Event()
@@ -158,6 +158,8 @@ class Worker:
     def next_runs(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
         for entry in self.scheduler.get_jobs():
+            if entry.job_func is None:   # every job here is given its function by .do()
+                continue
             name = entry.job_func.args[0]
             out[name] = entry.next_run.astimezone().isoformat() if entry.next_run else None
         return out
@@ -199,7 +201,8 @@ def _log_failure(what: str) -> None:
     """A database that is away (restarting, full, locked) is a condition to report plainly and
     wait out, not a bug with a traceback; anything else is."""
     import sys
-    failure = database_failure(sys.exc_info()[1])
+    current = sys.exc_info()[1]
+    failure = database_failure(current) if current is not None else None
     if failure is not None:
         log.warning("worker: %s: %s (%s)", what, failure[1], failure[0])
     else:

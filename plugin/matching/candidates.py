@@ -37,10 +37,10 @@ from plugin.matching.sides import ItemSide, RequestSide, item_asins
 from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title, parse_title
 from plugin.asin import normalize_asin
-from plugin.models import LibraryItem, LibraryItemKey
+from plugin.models import LibraryItem, LibraryItemKey, table
 
-ITEMS = LibraryItem.__table__
-KEYS = LibraryItemKey.__table__
+ITEMS = table(LibraryItem)
+KEYS = table(LibraryItemKey)
 ITEM_COLUMNS = (ITEMS.c.id, ITEMS.c.title, ITEMS.c.author, ITEMS.c.narrator, ITEMS.c.guid,
                 ITEMS.c.external_guids, ITEMS.c.file_paths, ITEMS.c.duration_ms)
 KEY_LENGTH = 64

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Sequence
 
 
 def to_int(value: str | None) -> int | None:
@@ -170,7 +170,7 @@ class MetadataItem:
 class AlbumPage:
     offset: int
     total_size: int
-    albums: list[ListedAlbum] | list[AlbumRecord] = field(default_factory=list)
+    albums: Sequence[ListedAlbum | AlbumRecord] = field(default_factory=list)
     # guids whose fingerprint matched the mirror (filled when a child process read the page)
     unchanged: list[str] = field(default_factory=list)
     # Plex sent characters XML forbids and the page parsed only once they were removed

@@ -467,11 +467,11 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 self._error(404, 1020, "Code not found or expired")
                 return
-            pin = tv.pin(pin_id)
-            if pin is None or (client_id and pin.client_identifier != client_id):
+            found = tv.pin(pin_id)
+            if found is None or (client_id and found.client_identifier != client_id):
                 self._error(404, 1020, "Code not found or expired")
                 return
-            data = pin.as_json(now)
+            data = found.as_json(now)
             self._answer(200, data, pin_xml(data))
         elif path == "/api/v2/user" and method == "GET":
             user = tv.users.by_plextv_token(token)

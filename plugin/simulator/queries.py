@@ -163,7 +163,7 @@ class TrackListing(Sequence):
     def __len__(self) -> int:
         return self._total
 
-    def __getitem__(self, item):  # type: ignore[override]
+    def __getitem__(self, item: Any) -> Any:
         if isinstance(item, int):
             return self[item:item + 1][0]
         start, stop, _ = item.indices(self._total)

@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from plugin import accounts, signin
 from plugin.plextv import PlexTVError
@@ -32,7 +33,7 @@ def _base_url() -> str:
     return (config.public_url or request.url_root).rstrip("/")   # url_root carries the path prefix
 
 
-def set_session_cookie(response: Response, cookie: str) -> None:
+def set_session_cookie(response: BaseResponse, cookie: str) -> None:
     config = _runtime().config(with_secrets=False)
     secure = bool(config.public_url and config.public_url.startswith("https://"))
     response.set_cookie(COOKIE, cookie, max_age=int(config.session_hours * 3600), httponly=True, samesite="Lax",

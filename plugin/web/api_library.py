@@ -22,14 +22,14 @@ require_api_key(bp)
 def list_library(query: LibraryQuery):
     limit, offset, q = query.limit, query.offset, query.q
     runtime = current_app.extensions["plexbooks"]
-    query = select(LibraryItem)
+    stmt = select(LibraryItem)
     if q:
         like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(LibraryItem.title.ilike(like), LibraryItem.author.ilike(like),
+        stmt = stmt.where(or_(LibraryItem.title.ilike(like), LibraryItem.author.ilike(like),
                                 LibraryItem.narrator.ilike(like), LibraryItem.asin == q.upper()))
     with runtime.session() as s:
-        total = s.scalar(select(func.count()).select_from(query.subquery()))
-        rows = s.scalars(query.order_by(LibraryItem.added_at.desc(), LibraryItem.id.desc())
+        total = s.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = s.scalars(stmt.order_by(LibraryItem.added_at.desc(), LibraryItem.id.desc())
                          .limit(limit).offset(offset)).all()
         return jsonify(listing([item_dict(r) for r in rows], total, limit, offset))
 

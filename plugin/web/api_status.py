@@ -26,7 +26,7 @@ def get_config():
                     "machine_identifier": runtime.machine_identifier(), "webhook_url": runtime.webhook_url()})
 
 
-_TYPE_SCHEMA = {
+_TYPE_SCHEMA: dict[str, dict] = {
     "str": {"type": ["string", "null"], "maxLength": 4096},
     "url": {"type": ["string", "null"], "pattern": "^https?://", "maxLength": 2048},
     "int": {"type": ["integer", "string"]},

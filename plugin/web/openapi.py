@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
 from plugin import __version__
@@ -25,9 +25,9 @@ bp = Blueprint("openapi", __name__)
 require_api_key(bp)
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"<(?:([a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
-_CONVERTER_SCHEMA = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"},
+_CONVERTER_SCHEMA: dict[str, dict[str, Any]] = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"},
                      "uuid": {"type": "string", "format": "uuid"}}
-SECURITY = {
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "api_key": [{"apiKey": []}],
     "metrics": [{"apiKey": []}, {"bearer": []}, {}],
     "none": [],
@@ -82,8 +82,8 @@ def _content(value: Any, refs: dict[Any, dict[str, Any]]) -> dict[str, Any] | No
     return {"application/json": {"schema": value}}
 
 
-def _collect_models(ops: list[Operation]) -> list[tuple[type[BaseModel], str]]:
-    wanted: dict[tuple[type[BaseModel], str], None] = {(ErrorBody, "serialization"): None}
+def _collect_models(ops: list[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(ErrorBody, "serialization"): None}
     for op in ops:
         if isinstance(op.body, type) and issubclass(op.body, BaseModel):
             wanted[(op.body, "validation")] = None

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 from typing_extensions import Annotated
 
 from plugin.web.errors import ApiError
@@ -139,7 +140,7 @@ def _location(loc: tuple[Any, ...]) -> str:
     return out or "body"
 
 
-def _message(error: dict[str, Any], raw: Any) -> str:
+def _message(error: ErrorDetails, raw: Any) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     value = raw
     for part in error["loc"]:

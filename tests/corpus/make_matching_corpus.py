@@ -286,7 +286,7 @@ def build() -> None:
         pair(req(title, a_req), itm(title, a_item), True, f"several authors: {a_req!r} vs {a_item!r}")
     for title, author, narrator, _s, _n in BOOKS[:30]:
         pair(req(title, author, narrator), itm(title, narrator), True, "Plex author is really the narrator")
-    for title, subtitle, author, narrator in SUBTITLED[:6]:
+    for title, _subtitle, author, narrator in SUBTITLED[:6]:
         if narrator != author:
             pair(req(title, author, narrator), itm(f"{title} (Unabridged)", narrator), True,
                  "narrator as Plex author, plus an edition marker")
@@ -363,7 +363,7 @@ def build() -> None:
     # ------------------------------------------------------------ positives: missing authors
     for title, author, narrator, _s, _n in BOOKS[52:64]:
         pair(req(title, author, narrator), itm(title, None), True, "Plex item without author, exact title")
-    for title, author, narrator, _s, _n in BOOKS[64:70]:
+    for title, author, _narrator, _s, _n in BOOKS[64:70]:
         pair(req(title, None), itm(title + " (Unabridged)", author), True, "request without author, exact title")
     pair(req("Sapiens", "Yuval Noah Harari"), itm("Sapiens", "Various Authors"), True, "'Various Authors' is no author")
 
