@@ -74,11 +74,66 @@ def shown_url(kind: str, url: str) -> str:
     return url
 
 
+# -- one rule per field: used here and by the API's body models (plugin/web/schemas.py) --------
+def check_kind(value: Any) -> str:
+    if not isinstance(value, str) or value not in KINDS:
+        raise ValueError(f"one of {', '.join(KINDS)}")
+    return value
+
+
+def check_url_text(value: Any) -> str:
+    """The URL's shape (whether it may be called is :func:`check_url`'s, with the settings)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def check_events(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(e, str) for e in value):
+        raise ValueError(f"a non-empty list of: {', '.join(EVENTS)}")
+    if unknown := [e for e in value if e not in EVENTS]:
+        raise ValueError(f"unknown: {', '.join(unknown)}; known: {', '.join(EVENTS)}")
+    return list(dict.fromkeys(value))
+
+
+def check_enabled(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def check_user(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 128):
+        raise ValueError("a user id of at most 128 characters, or null for everyone")
+    return value.strip() if value else None
+
+
+TEMPLATE_LIMITS = {"title_template": 512, "body_template": 2000}
+
+
+def check_message_template(value: Any, limit: int) -> str | None:
+    """A title or body template's own rules (that only Apprise targets have one is :func:`validate`'s)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError(f"a string of at most {limit} characters")
+    return check_template(value)
+
+
 def validate(runtime: Runtime, body: dict[str, Any], *, current: NotificationTarget | None = None,
              current_url: str | None = None) -> dict[str, Any]:
     """Checked fields (all errors at once) for a new target or a change to ``current``."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
+
+    def check(name: str, rule: Any, *args: Any) -> bool:
+        try:
+            out[name] = rule(body[name], *args)
+            return True
+        except ValueError as exc:
+            errors[name] = str(exc)
+            return False
+
     for name in body:
         if name not in FIELDS:
             errors[name] = "unknown field"
@@ -89,53 +144,27 @@ def validate(runtime: Runtime, body: dict[str, Any], *, current: NotificationTar
         errors["kind"] = f"one of {', '.join(KINDS)}"
     if current is None and not body.get("url"):
         errors["url"] = "required"
-    if "url" in body:
-        url = body["url"]
-        if not isinstance(url, str) or not url.strip():
-            errors["url"] = "must be a non-empty string"
-        elif kind in KINDS:
-            config = runtime.config()
-            try:
-                check_url(kind, url.strip(), config.plex_url, list(config.notification_allowed_hosts))
-                out["url"] = url.strip()
-            except UrlRefused as exc:
-                errors["url"] = str(exc)
+    if "url" in body and check("url", check_url_text) and kind in KINDS:
+        config = runtime.config()
+        try:
+            check_url(kind, out["url"], config.plex_url, list(config.notification_allowed_hosts))
+        except UrlRefused as exc:
+            errors["url"] = str(exc)
     if "events" in body:
-        events = body["events"]
-        if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
-            errors["events"] = f"a non-empty list of: {', '.join(EVENTS)}"
-        elif unknown := [e for e in events if e not in EVENTS]:
-            errors["events"] = f"unknown: {', '.join(unknown)}; known: {', '.join(EVENTS)}"
-        else:
-            out["events"] = list(dict.fromkeys(events))
+        check("events", check_events)
     elif current is None and kind in KINDS:
         out["events"] = list(DEFAULT_EVENTS[kind])
     if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            errors["enabled"] = "true or false"
-        else:
-            out["enabled"] = body["enabled"]
+        check("enabled", check_enabled)
     if "user" in body:
-        user = body["user"]
-        if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 128):
-            errors["user"] = "a user id of at most 128 characters, or null for everyone"
-        else:
-            out["user"] = user.strip() if user else None
-    for name, limit in (("title_template", 512), ("body_template", 2000)):
+        check("user", check_user)
+    for name, limit in TEMPLATE_LIMITS.items():
         if name not in body:
             continue
-        value = body[name]
-        if value is None:
-            out[name] = None
-        elif kind != "apprise":
+        if body[name] is not None and kind != "apprise":
             errors[name] = "only Apprise targets have message text"
-        elif not isinstance(value, str) or len(value) > limit:
-            errors[name] = f"a string of at most {limit} characters"
         else:
-            try:
-                out[name] = check_template(value)
-            except ValueError as exc:
-                errors[name] = str(exc)
+            check(name, check_message_template, limit)
     if errors:
         raise TargetInvalid(errors)
     out["kind"] = kind

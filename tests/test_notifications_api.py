@@ -181,3 +181,34 @@ def test_a_password_in_a_webhook_url_is_masked(api, runtime):
     assert created.status_code == 201
     assert created.get_json()["url"] == "http://hook:********@127.0.0.1:9/in"
     assert "s3cretpass" not in str(api.get("/api/v1/notifications/targets").get_json())
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"kind": "apprise"}, "kind", "cannot be changed; create a new target"),
+    ({"enabled": None}, "enabled", "true or false"),
+    ({"events": ["request.available", "book.gone"]}, "events", "unknown: book.gone"),
+    ({"url": ""}, "url", "must be a non-empty string"),
+    ({"url": "http://10.0.0.1/"}, "url", "10.0.0.1"),
+    ({"user": "a\u0000b"}, "user", "NUL"),
+    ({"body_template": "{title}"}, "body_template", "only Apprise targets have message text"),
+    ({}, "body", "give at least one field"),
+])
+def test_bad_changes_keep_their_messages_and_change_nothing(api, runtime, receiver_url, body, field, message):
+    created = api.post("/api/v1/notifications/targets", json={"url": receiver_url}).get_json()
+    response = api.patch(f"/api/v1/notifications/targets/{created['id']}", json=body)
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_fields" and message in error["fields"][field]
+    after = api.get(f"/api/v1/notifications/targets/{created['id']}").get_json()
+    assert after["updated_at"] == created["updated_at"] and after["url"] == receiver_url
+
+
+def test_the_document_describes_the_notification_routes(api):
+    paths = api.get("/api/v1/openapi.json").get_json()["paths"]
+    create = paths["/api/v1/notifications/targets"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CreateTarget")
+    assert create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/NewTargetOut")
+    assert paths["/api/v1/notifications/targets/{target_id}"]["patch"]["requestBody"]
+    log = paths["/api/v1/notifications/deliveries"]["get"]
+    assert {p["name"] for p in log["parameters"]} >= {"target_id", "status", "event", "limit", "offset"}
+    assert log["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/DeliveriesPage")

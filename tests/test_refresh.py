@@ -187,6 +187,9 @@ def test_folder_filled_then_refresh_makes_the_request_available(tmp_path, plex, 
     worker = Proc(["worker"], env, tmp_path / "worker.log")
     try:
         wait_for(lambda: (worker_state(runtime) or {}).get("alive"), 30, 0.1, "worker")
+        with runtime.session() as s:       # else a slow start-up scan may find the book before the refresh poll
+            wait_for(lambda: s.scalar(select(JobRun.status).where(JobRun.trigger == "startup")) == "ok", 30, 0.1,
+                     "start-up scan")
         if realtime == "websocket":
             wait_for(lambda: (worker_state(runtime) or {}).get("websocket", {}).get("connected"), 30, 0.1, "ws")
         created = client.post("/api/v1/requests", headers=HEADERS, json={

@@ -8,8 +8,8 @@ from plugin.models import LibraryItem
 from plugin.serializers import item_dict
 from plugin.web.auth import allow_users, require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.schemas import LibraryItemOut, LibraryPage, LibraryQuery
-from plugin.web.spec import RawBody, declare
+from plugin.web.schemas import LibraryItemOut, LibraryPage, LibraryQuery, RefreshBody, RefreshOut
+from plugin.web.spec import declare
 from plugin.web.validation import listing
 
 bp = Blueprint("api_library", __name__, url_prefix="/api/v1")
@@ -35,16 +35,14 @@ def list_library(query: LibraryQuery):
 
 
 @bp.post("/library/refresh")
-@declare("Ask Plex to scan the folder the download pipeline just filled", body=RawBody(
-    {"type": "object", "properties": {"path": {"type": "string", "maxLength": 4096}}, "required": ["path"],
-     "additionalProperties": False}), responses={202: None, 422: None, 503: None}, tags=("library",))
-def refresh_folder(body: dict):
+@declare("Ask Plex to scan the folder the download pipeline just filled", body=RefreshBody,
+         responses={202: RefreshOut, 422: None, 503: None}, tags=("library",),
+         description="422 `invalid_path` when the path is not inside a configured section's folder "
+                     "(after `path_mappings`); nothing is sent to Plex.")
+def refresh_folder(body: RefreshBody):
     """202: Plex scans on its own; the real-time path (or the follow-up poll) confirms the book."""
-    unknown = {k: "unknown field" for k in body if k != "path"}
-    if unknown:
-        raise ApiError(422, "invalid_fields", "some fields are not valid", unknown)
     try:
-        result = refresh.refresh_folder(current_app.extensions["plexbooks"], body.get("path"))
+        result = refresh.refresh_folder(current_app.extensions["plexbooks"], body.path)
     except refresh.PathRefused as exc:
         raise ApiError(422, "invalid_path", str(exc), exc.fields) from None
     return jsonify(result), 202

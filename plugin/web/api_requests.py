@@ -122,6 +122,8 @@ def update_request(request_id: int, body: UpdateRequest):
              if v is None and k in ("status", "search_attempts", "download_attempts", "import_attempts")}
     if nulls:
         raise ApiError(422, "invalid_fields", "some fields are not valid", nulls)
+    if not changes:     # before the user rule: an empty body is 422 for everyone, as it was
+        raise ApiError(422, "invalid_fields", "nothing to change", {"body": "give at least one field"})
     own = _own_user()
     if own is not None:
         if changes != {"status": "cancelled"}:

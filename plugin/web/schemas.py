@@ -9,8 +9,11 @@ from typing_extensions import Annotated
 
 from plugin.asin import normalize_asin
 from plugin.matching.evidence import MAX_DURATION_MS, check_duration_ms, check_language
+from plugin import notification_targets as targets
 from plugin.models import STATUSES
-from plugin.web.spec import Body, Query, SafeText
+from plugin.outbox import EVENTS
+from plugin.refresh import MAX_PATH
+from plugin.web.spec import Body, Query, SafeText, _clean_text
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -407,3 +410,154 @@ class UserChange(Body):
 class UserDeleted(Out):
     deleted: bool
     id: str
+
+
+# -- notifications (issue 12) -------------------------------------------------------------------
+# Each field's rule is plugin.notification_targets' own (the same messages everywhere); the
+# rules that need the settings or the stored target (may the URL be called, a kind never
+# changes, only Apprise targets have message text) stay in notification_targets.validate.
+def _target_rule(check: Any, schema: dict[str, Any]) -> Any:
+    def run(value: Any) -> Any:
+        checked = check(value)
+        for text in checked if isinstance(checked, list) else [checked]:
+            if isinstance(text, str):
+                _clean_text(text)
+        return checked
+    return Annotated[Any, PlainValidator(run), WithJsonSchema(schema)]
+
+
+TargetKind = _target_rule(targets.check_kind, {"type": "string", "enum": list(targets.KINDS)})
+TargetUrl = _target_rule(targets.check_url_text, {
+    "type": "string", "minLength": 1, "maxLength": 2048,
+    "description": "webhook: an http(s) URL of the host app; apprise: an Apprise URL. Hosts other than Plex's "
+                   "need notification_allowed_hosts."})
+TargetEvents = _target_rule(targets.check_events, {
+    "type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENTS)}})
+TargetEnabled = _target_rule(targets.check_enabled, {"type": "boolean"})
+TargetUser = _target_rule(targets.check_user, {
+    "type": ["string", "null"], "minLength": 1, "maxLength": 128,
+    "description": "Only this user's requests; null for everyone."})
+
+
+def _template_rule(name: str) -> Any:
+    limit = targets.TEMPLATE_LIMITS[name]
+    return _target_rule(lambda v: targets.check_message_template(v, limit), {
+        "type": ["string", "null"], "maxLength": limit,
+        "description": "Apprise targets only: plain {field} names, e.g. \"{title} is ready\"."})
+
+
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """"Not given" is the default of these fields, not null (which most of them refuse)."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", ...) is None:
+            del prop["default"]
+
+
+class CreateTarget(Body):
+    model_config = ConfigDict(json_schema_extra=_no_null_defaults)
+    kind: TargetKind = "webhook"
+    url: TargetUrl
+    events: TargetEvents = Field(None, description="Default: every event for webhooks, request.available for Apprise.")
+    enabled: TargetEnabled = True
+    user: TargetUser = None
+    title_template: _template_rule("title_template") = None
+    body_template: _template_rule("body_template") = None
+
+
+class UpdateTarget(Body):
+    """Any of the fields; the kind cannot change (give the target's own, or leave it out)."""
+
+    model_config = ConfigDict(json_schema_extra=_no_null_defaults)
+
+    kind: TargetKind = None
+    url: TargetUrl = None
+    events: TargetEvents = None
+    enabled: TargetEnabled = None
+    user: TargetUser = None
+    title_template: _template_rule("title_template") = None
+    body_template: _template_rule("body_template") = None
+
+
+class TargetsQuery(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class DeliveriesQuery(Query):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+    target_id: Optional[int] = Field(None, ge=1)
+    # Shape here; membership is checked in the view, with its own message.
+    status: Optional[Annotated[SafeText, Field(max_length=16), AfterValidator(_strip),
+                               WithJsonSchema({"type": "string", "enum": ["pending", "delivered"]})]] = None
+    event: Optional[Annotated[SafeText, Field(max_length=32), AfterValidator(_strip),
+                              WithJsonSchema({"type": "string", "enum": list(EVENTS)})]] = None
+
+
+class TargetOut(Out):
+    id: int
+    kind: Literal["webhook", "apprise"]
+    url: str = Field(description="Credentials masked (Apprise's privacy form, a webhook URL's password as ********).")
+    events: list[str]
+    enabled: bool
+    user: Optional[str] = None
+    paused: bool
+    paused_at: Optional[str] = None
+    consecutive_failures: int
+    last_error: Optional[str] = None
+    last_success_at: Optional[str] = None
+    next_attempt_at: Optional[str] = None
+    pending: int
+    title_template: Optional[str] = None
+    body_template: Optional[str] = None
+    created_at: Optional[str] = None
+    updated_at: Optional[str] = None
+
+
+class NewTargetOut(TargetOut):
+    secret: Optional[str] = Field(None, description="Webhook targets: the whsec_ signing secret, shown this once.")
+
+
+class TargetsPage(Page):
+    items: list[TargetOut]
+
+
+class TargetDeleted(Out):
+    deleted: bool
+    id: int
+
+
+class DeliveryOut(Out):
+    id: int
+    target_id: int
+    event_type: str
+    webhook_id: str
+    status: str
+    attempts: int
+    created_at: Optional[str] = None
+    last_attempt_at: Optional[str] = None
+    delivered_at: Optional[str] = None
+    last_status_code: Optional[int] = None
+    last_error: Optional[str] = None
+    payload: dict[str, Any]
+
+
+class DeliveriesPage(Page):
+    items: list[DeliveryOut]
+
+
+class RefreshBody(Body):
+    """Shape only: the path's rules and their 422 ``invalid_path`` are plugin.refresh.check_path's."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: (_no_null_defaults(schema),
+                                                                schema.update(required=["path"])))
+    path: Annotated[Any, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_PATH,
+                                         "description": "The folder the pipeline filled, as the pipeline sees it "
+                                                        "(path_mappings apply)."})] = None
+
+
+class RefreshOut(Out):
+    section_id: str
+    path: str
+    plex_path: str
+    refreshing: bool
