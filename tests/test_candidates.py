@@ -2,6 +2,8 @@
 it, filled for existing mirrors by the migration; and request creation finding books by them."""
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select, text
 
 from plugin import db
@@ -27,7 +29,7 @@ MISERABLES = word_key("miserables")  # folded, under the indexes' respelling key
 def album(n: int, title: str, author: str | None = "Victor Hugo", guid: str | None = None,
           guids: tuple[str, ...] = ()) -> AlbumRecord:
     return AlbumRecord(str(n), guid or f"plex://album/k{n}", title, author, None, None, "3", None, None, None, None,
-                       1_700_000_000 + n, 1_700_000_000 + n, guids, f"fp{n}-{title}")
+                       1_700_000_000 + n, 1_700_000_000 + n, guids, hashlib.md5(f"{n}-{title}".encode()).hexdigest())  # a fingerprint is 32 hex digits
 
 
 def write(runtime, *albums: AlbumRecord) -> None:

@@ -52,7 +52,9 @@ def test_paths_outside_the_library_are_422(api, plex, body, why):
     response = api.post("/api/v1/library/refresh", json=body)
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_path" and why in error["fields"]["path"]
+    # text no database could store is refused by the one JSON reader, before the path rules
+    code = "invalid_fields" if "\x00" in str(body.get("path")) else "invalid_path"
+    assert error["code"] == code and why in error["fields"]["path"]
     assert len(plex.refreshes) == before
 
 

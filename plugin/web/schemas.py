@@ -14,6 +14,7 @@ from plugin.models import STATUSES
 from plugin.outbox import EVENTS
 from plugin.refresh import MAX_PATH
 from plugin.web.spec import Body, Query, SafeText, _clean_text
+from plugin.web.validation import MAX_OFFSET
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -94,19 +95,19 @@ class NearMissDecision(Body):
 
 
 def _page_fields(default: int, maximum: int) -> dict[str, Any]:
-    return {"limit": Field(default, ge=1, le=maximum), "offset": Field(0, ge=0)}
+    return {"limit": Field(default, ge=1, le=maximum), "offset": Field(0, ge=0, le=MAX_OFFSET)}
 
 
 class LibraryQuery(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     q: Optional[Annotated[SafeText, Field(max_length=200), AfterValidator(_strip)]] = Field(
         None, description="Searches title, author, narrator; an ASIN exactly.")
 
 
 class RequestsQuery(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     status: Optional[Annotated[SafeText, Field(max_length=200)]] = Field(
         None, description="One status or several, comma-separated.")
     user: Optional[Annotated[SafeText, Field(max_length=128), AfterValidator(_strip)]] = None
@@ -114,7 +115,7 @@ class RequestsQuery(Query):
 
 class RunsQuery(Query):
     limit: int = Field(20, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class CandidatesQuery(Query):
@@ -394,7 +395,7 @@ class UsersPage(Page):
 
 class UsersQuery(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class NewLocalAdmin(Body):
@@ -416,34 +417,41 @@ class UserDeleted(Out):
 # Each field's rule is plugin.notification_targets' own (the same messages everywhere); the
 # rules that need the settings or the stored target (may the URL be called, a kind never
 # changes, only Apprise targets have message text) stay in notification_targets.validate.
-def _target_rule(check: Any, schema: dict[str, Any]) -> Any:
+def _rule(check: Any) -> Any:
+    """The validator of a notification field: its own rule, then the storable-text rule."""
     def run(value: Any) -> Any:
         checked = check(value)
         for text in checked if isinstance(checked, list) else [checked]:
             if isinstance(text, str):
                 _clean_text(text)
         return checked
-    return Annotated[Any, PlainValidator(run), WithJsonSchema(schema)]
+    return PlainValidator(run)
 
 
-TargetKind = _target_rule(targets.check_kind, {"type": "string", "enum": list(targets.KINDS)})
-TargetUrl = _target_rule(targets.check_url_text, {
+def _template_check(name: str) -> Any:
+    limit = targets.TEMPLATE_LIMITS[name]
+    return lambda v: targets.check_message_template(v, limit)
+
+
+_TEMPLATE_HELP = "Apprise targets only: plain {field} names, e.g. \"{title} is ready\"."
+TargetKind = Annotated[Any, _rule(targets.check_kind),
+                       WithJsonSchema({"type": "string", "enum": list(targets.KINDS)})]
+TargetUrl = Annotated[Any, _rule(targets.check_url_text), WithJsonSchema({
     "type": "string", "minLength": 1, "maxLength": 2048,
     "description": "webhook: an http(s) URL of the host app; apprise: an Apprise URL. Hosts other than Plex's "
-                   "need notification_allowed_hosts."})
-TargetEvents = _target_rule(targets.check_events, {
-    "type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENTS)}})
-TargetEnabled = _target_rule(targets.check_enabled, {"type": "boolean"})
-TargetUser = _target_rule(targets.check_user, {
+                   "need notification_allowed_hosts."})]
+TargetEvents = Annotated[Any, _rule(targets.check_events), WithJsonSchema({
+    "type": "array", "minItems": 1, "items": {"type": "string", "enum": list(EVENTS)}})]
+TargetEnabled = Annotated[Any, _rule(targets.check_enabled), WithJsonSchema({"type": "boolean"})]
+TargetUser = Annotated[Any, _rule(targets.check_user), WithJsonSchema({
     "type": ["string", "null"], "minLength": 1, "maxLength": 128,
-    "description": "Only this user's requests; null for everyone."})
-
-
-def _template_rule(name: str) -> Any:
-    limit = targets.TEMPLATE_LIMITS[name]
-    return _target_rule(lambda v: targets.check_message_template(v, limit), {
-        "type": ["string", "null"], "maxLength": limit,
-        "description": "Apprise targets only: plain {field} names, e.g. \"{title} is ready\"."})
+    "description": "Only this user's requests; null for everyone."})]
+TitleTemplate = Annotated[Any, _rule(_template_check("title_template")), WithJsonSchema({
+    "type": ["string", "null"], "maxLength": targets.TEMPLATE_LIMITS["title_template"],
+    "description": _TEMPLATE_HELP})]
+BodyTemplate = Annotated[Any, _rule(_template_check("body_template")), WithJsonSchema({
+    "type": ["string", "null"], "maxLength": targets.TEMPLATE_LIMITS["body_template"],
+    "description": _TEMPLATE_HELP})]
 
 
 def _no_null_defaults(schema: dict[str, Any]) -> None:
@@ -460,8 +468,8 @@ class CreateTarget(Body):
     events: TargetEvents = Field(None, description="Default: every event for webhooks, request.available for Apprise.")
     enabled: TargetEnabled = True
     user: TargetUser = None
-    title_template: _template_rule("title_template") = None
-    body_template: _template_rule("body_template") = None
+    title_template: TitleTemplate = None
+    body_template: BodyTemplate = None
 
 
 class UpdateTarget(Body):
@@ -474,18 +482,18 @@ class UpdateTarget(Body):
     events: TargetEvents = None
     enabled: TargetEnabled = None
     user: TargetUser = None
-    title_template: _template_rule("title_template") = None
-    body_template: _template_rule("body_template") = None
+    title_template: TitleTemplate = None
+    body_template: BodyTemplate = None
 
 
 class TargetsQuery(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class DeliveriesQuery(Query):
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     target_id: Optional[int] = Field(None, ge=1)
     # Shape here; membership is checked in the view, with its own message.
     status: Optional[Annotated[SafeText, Field(max_length=16), AfterValidator(_strip),
@@ -546,11 +554,15 @@ class DeliveriesPage(Page):
     items: list[DeliveryOut]
 
 
+def _path_required(schema: dict[str, Any]) -> None:
+    _no_null_defaults(schema)
+    schema["required"] = ["path"]
+
+
 class RefreshBody(Body):
     """Shape only: the path's rules and their 422 ``invalid_path`` are plugin.refresh.check_path's."""
 
-    model_config = ConfigDict(json_schema_extra=lambda schema: (_no_null_defaults(schema),
-                                                                schema.update(required=["path"])))
+    model_config = ConfigDict(json_schema_extra=_path_required)
     path: Annotated[Any, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_PATH,
                                          "description": "The folder the pipeline filled, as the pipeline sees it "
                                                         "(path_mappings apply)."})] = None
