@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import API_KEY, environment
+from tests.conftest import API_KEY, environment, plextv_env
 from tests.processes import Proc, free_port, wait_http
 
 MAX_EXAMPLES = os.environ.get("PLEXBOOKS_FUZZ_EXAMPLES", "6")
@@ -25,9 +25,10 @@ ADMIN = ("fuzz-admin", "fuzz-admin-password-0123")
 
 
 @pytest.fixture
-def server(tmp_path, plex):
+def server(tmp_path, plex, plextv):
     port = free_port()
     env = environment(tmp_path / "data", plex, PLEXBOOKS_PORT=str(port), PLEXBOOKS_WEB_WORKERS="2",
+                      **plextv_env(plextv),
                       PLEXBOOKS_WEBHOOK_SECRET="fuzz-secret-0123456789",
                       PLEXBOOKS_ADMIN_USERNAME=ADMIN[0], PLEXBOOKS_ADMIN_PASSWORD=ADMIN[1])
     proc = Proc(["serve"], env, tmp_path / "web.log")

@@ -5,15 +5,27 @@ import logging
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
+MAX_ID = 2**53 - 1
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` path parts no larger than any id a database holds: a 30-digit id is a
+    404 like any other unknown one, not an overflow deep in the driver."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)

@@ -49,7 +49,10 @@ def serve(runtime: Runtime) -> int:
                "accesslog": None, "loglevel": config.log_level.lower(),
                # no control socket: it would be written under $HOME (the data volume in the container)
                # and its shutdown holds a stop up by seconds
-               "control_socket_disable": True, "worker_exit": _quick_exit_when_stopped}
+               "control_socket_disable": True, "worker_exit": _quick_exit_when_stopped,
+               # the longest request line gunicorn allows: longer URLs than its default 4094 get the
+               # app's own 400 with a JSON error (a query field too long), not gunicorn's HTML 414
+               "limit_request_line": 8190}
     log.info("plexbooks web listening on http://%s:%s", config.host, config.port)
     _Gunicorn(options, runtime).run()
     return 0
