@@ -26,7 +26,8 @@ import requests
 from sqlalchemy import delete, exists, or_, select, update
 from standardwebhooks.webhooks import Webhook
 
-from plugin.models import NotificationTarget, OutboxMessage, utcnow, table
+from plugin.errors import log_failure
+from plugin.models import NotificationTarget, OutboxMessage, table, utcnow
 from plugin.notification_targets import apprise_plugin, check_url
 from plugin.runtime import Runtime
 from plugin.secrets_store import REDACTOR
@@ -123,7 +124,7 @@ class Deliverer:
                     self.prune()
                 sent = self.run_once()
             except Exception:  # noqa: BLE001 - the loop must survive anything
-                log.exception("notifications: delivery turn failed")
+                log_failure(log, "notifications: delivery turn failed")
                 sent = 0
             if not sent:
                 self._stop.wait(self.idle_wait)

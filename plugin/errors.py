@@ -20,6 +20,8 @@ here are only for failures that reach a shell from the core.
 """
 from __future__ import annotations
 
+import logging
+import sys
 from dataclasses import dataclass
 
 from plugin.db import database_failure
@@ -62,3 +64,14 @@ def exit_code_for(error_class: str | None) -> int:
     if error_class is None:
         return EXIT_OK
     return EXIT_USAGE if error_class in ("not_configured", "invalid_settings", "secret_key") else EXIT_FAILED
+
+
+def log_failure(logger: logging.Logger, what: str) -> None:
+    """Log the exception being handled by a loop that goes on: a condition (the database away,
+    full or locked; Plex down) as one plain warning, a bug with its traceback."""
+    current = sys.exc_info()[1]
+    kind = classify(current) if current is not None else None
+    if kind is not None and kind.expected:
+        logger.warning("%s: %s (%s)", what, kind.message or current, kind.code)
+    else:
+        logger.exception("%s", what)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from plugin import inbox, jobs, refresh, signin, sync
 from plugin.delivery import Deliverer
-from plugin.db import database_failure
+from plugin.errors import log_failure
 from plugin.leader import LeaderLock
 from plugin.models import JobRun
 from plugin.notifications import NotificationListener
@@ -198,15 +198,7 @@ class Worker:
 
 
 def _log_failure(what: str) -> None:
-    """A database that is away (restarting, full, locked) is a condition to report plainly and
-    wait out, not a bug with a traceback; anything else is."""
-    import sys
-    current = sys.exc_info()[1]
-    failure = database_failure(current) if current is not None else None
-    if failure is not None:
-        log.warning("worker: %s: %s (%s)", what, failure[1], failure[0])
-    else:
-        log.exception("worker: %s", what)
+    log_failure(log, f"worker: {what}")
 
 
 def worker_state(runtime: Runtime) -> dict[str, Any] | None:

@@ -47,7 +47,9 @@ def _report(name: str, seconds: float) -> None:
 def _keep_timings(request) -> Iterator[None]:
     yield
     if TIMINGS:
-        request.config.cache.set("plexbooks/container_timings", TIMINGS)
+        cache = getattr(request.config, "cache", None)      # absent with -p no:cacheprovider
+        if cache is not None:
+            cache.set("plexbooks/container_timings", TIMINGS)
 
 
 # -- the engine and the image -----------------------------------------------------------------------
