@@ -87,6 +87,7 @@ def floor_details_update(rows: list[tuple], by_album: dict[str, list[tuple]]) ->
                      "updated INT, files TEXT, duration INT)")
         conn.executemany("INSERT INTO t (guid, rk, title, author, year, added, updated) VALUES (?,?,?,?,?,?,?)",
                          rows)
+        conn.execute("CREATE INDEX t_rk ON t (rk)")     # plexbooks updates details by primary key
         conn.commit()
         updates = [(json.dumps([f for _d, f in tracks]), sum(int(d or 0) for d, _f in tracks), rk)
                    for rk, tracks in by_album.items()]
