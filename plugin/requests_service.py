@@ -21,6 +21,7 @@ from plugin.models import (OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest,
                            table, utcnow)
 from plugin.plex import PlexError
 from plugin.runtime import Runtime
+from plugin.status import STATE_DELETION_REFUSED
 
 log = logging.getLogger(__name__)
 R = table(AudiobookRequest)
@@ -142,12 +143,15 @@ def delete(runtime: Runtime, request_id: int, *, delete_from_plex: bool) -> dict
         else:
             try:
                 existed = runtime.plex(config).delete_item(row.rating_key)
+                runtime.set_state(STATE_DELETION_REFUSED, None)
                 plex["deleted"] = existed
                 if not existed:
                     plex["note"] = "the item was already gone from Plex"
             except PlexError as exc:
                 log.warning("could not delete Plex item %s for request %s: %s", row.rating_key, request_id, exc)
                 plex["error"] = {"code": exc.code, "message": str(exc)}
+                if exc.status == 403:           # Plex's "Allow media deletion" is off
+                    runtime.set_state(STATE_DELETION_REFUSED, utcnow().isoformat())
     gone_from_plex = delete_from_plex and "error" not in plex and "skipped" not in plex
     with runtime.engine.begin() as conn:
         if gone_from_plex and row.library_item_id is not None:

@@ -98,6 +98,9 @@ def counts(runtime: Runtime) -> dict[str, Any]:
             "requests": sum(by_status.values()), "requests_by_status": by_status}
 
 
+STATE_DELETION_REFUSED = "state.plex_deletion_refused"
+
+
 def status(runtime: Runtime) -> dict[str, Any]:
     config = runtime.config()
     scan = last_run(runtime, "full_scan", finished=True)
@@ -128,6 +131,9 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "counts": counts(runtime),
         "plextv": _plextv(runtime),
         "notifications": notification_targets.summary(runtime),
+        # deletion switched on here but refused by Plex ("Allow media deletion" off there)
+        "deletion": {"enabled": bool(config.allow_plex_deletion),
+                     "refused_at": runtime.state(STATE_DELETION_REFUSED) if config.allow_plex_deletion else None},
     }
 
 

@@ -193,6 +193,23 @@ def test_delete_from_plex_tolerates_404_and_errors(api, runtime, plex):
     assert_error(api.get(f"/api/v1/requests/{req['id']}"), 404, "not_found")
 
 
+def test_deletion_refused_by_plex_is_told_on_the_status(api, runtime, plex):
+    """Deletion on here, "Allow media deletion" off in Plex (403): the request still goes, and
+    the status (the dashboard's diagnosis) says why Plex kept the book, until a deletion works."""
+    runtime.save_settings({"allow_plex_deletion": True})
+    assert api.get("/api/v1/status").get_json()["deletion"] == {"enabled": True, "refused_at": None}
+    req, album = _available_request(api, runtime, plex)
+    plex.allow_deletion = False
+    body = api.delete(f"/api/v1/requests/{req['id']}?delete_from_plex=true").get_json()
+    assert body["deleted"] is True and body["plex"]["error"]["code"] == "plex_bad_response"
+    assert plex.catalogue.get_album(album.rating_key) is not None
+    assert api.get("/api/v1/status").get_json()["deletion"]["refused_at"]
+    plex.allow_deletion = True
+    req, album = _available_request(api, runtime, plex, "Artemis")
+    assert api.delete(f"/api/v1/requests/{req['id']}?delete_from_plex=true").get_json()["plex"]["deleted"] is True
+    assert api.get("/api/v1/status").get_json()["deletion"]["refused_at"] is None
+
+
 def test_candidates_explain_near_misses(api, library):
     req = api.post("/api/v1/requests", json={"title": "Foundation", "author": "Isaac Asimov"}).get_json()
     body = api.get(f"/api/v1/requests/{req['id']}/candidates").get_json()

@@ -311,6 +311,7 @@ class StatusOut(Out):
     last_scan: Optional[JobRunOut] = None
     last_recent_poll: Optional[JobRunOut] = None
     counts: dict[str, Any]
+    deletion: Optional[dict[str, Any]] = None
 
 
 class SettingOut(Out):

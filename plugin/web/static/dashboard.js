@@ -41,6 +41,11 @@
       out.push(["No webhook has arrived yet. If you added the URL in Plex: webhooks need Plex Pass on the owner's " +
                 "account and push notifications on. The websocket and the poll still find new books.", false]);
     }
+    const deletion = status.deletion || {};
+    if (deletion.enabled && deletion.refused_at) {
+      out.push([`Deleting from Plex is on here, but Plex refused it (last on ${PB.when(deletion.refused_at)}): ` +
+                "turn on \"Allow media deletion\" in Plex (Settings > Library), or turn deletion off here.", true]);
+    }
     if ((status.inbox || {}).failed) out.push([`${status.inbox.failed} real-time events failed every retry; the next poll or scan still picks those books up.`, true]);
     if (!out.length) out.push(["Everything looks fine.", false]);
     return out;
