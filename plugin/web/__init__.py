@@ -11,7 +11,7 @@ from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
-MAX_ID = 2**53 - 1
+MAX_ID = 2**31 - 1          # ids are INTEGER columns: PostgreSQL stops at 2^31 - 1
 
 
 class BoundedInt(IntegerConverter):

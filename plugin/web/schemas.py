@@ -495,7 +495,7 @@ class TargetsQuery(Query):
 class DeliveriesQuery(Query):
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
-    target_id: Optional[int] = Field(None, ge=1, le=MAX_OFFSET)
+    target_id: Optional[int] = Field(None, ge=1, le=2**31 - 1)
     # Shape here; membership is checked in the view, with its own message.
     status: Optional[Annotated[SafeText, Field(max_length=16), AfterValidator(_strip),
                                WithJsonSchema({"type": "string", "enum": ["pending", "delivered"]})]] = None
