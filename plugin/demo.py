@@ -148,9 +148,9 @@ logs:              .demo/*.log
     except KeyboardInterrupt:
         return 0
     finally:
+        # plexbooks first, and only then its Plex: a Plex that vanishes first is a lost connection
         for proc in reversed(procs):
             proc.terminate()
-        for proc in procs:
             try:
                 proc.wait(15)
             except subprocess.TimeoutExpired:
