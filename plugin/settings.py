@@ -163,6 +163,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "int", 8787, "PLEXBOOKS_PORT", "Port of the web server.", stored=False, parse=_port),
     Setting("web_workers", "int", 2, "PLEXBOOKS_WEB_WORKERS",
             "Gunicorn worker processes of `plexbooks serve`.", stored=False, parse=_positive(int)),
+    Setting("web_threads", "int", 4, "PLEXBOOKS_WEB_THREADS",
+            "Threads per web worker process: a browser's idle or slow connection holds one thread, not a "
+            "whole worker.", stored=False, parse=_positive(int)),
     Setting("worker_max_restarts", "int", 5, "PLEXBOOKS_WORKER_MAX_RESTARTS",
             "`plexbooks run` restarts a worker that died (backoff 1 s doubling to 30 s) at most this often within "
             "10 minutes, then exits 1 so the container's restart policy acts.", stored=False, parse=int),

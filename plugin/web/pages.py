@@ -95,7 +95,7 @@ SETTING_GROUPS = (
     ("Sign-in", ("plextv_url", "plex_auth_url", "access_recheck_hours", "session_hours", "admin_username",
                  "admin_password")),
     ("Server and security", ("data_dir", "database_url", "secret_key", "api_key", "host", "port", "web_workers",
-                             "metrics_public", "log_level")),
+                             "web_threads", "metrics_public", "log_level")),
 )
 
 

@@ -45,7 +45,10 @@ def serve(runtime: Runtime) -> int:
     from plugin import setup
     setup.announce(runtime)                # the first-run setup code, in the log once
     runtime.dispose()
-    options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers, "timeout": 60,
+    # threaded workers: browsers open connections ahead of need (preconnects) and keep them idle;
+    # a sync worker would sit on such a socket while real requests wait behind it
+    options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers,
+               "worker_class": "gthread", "threads": config.web_threads, "keepalive": 5, "timeout": 60,
                "accesslog": None, "loglevel": config.log_level.lower(),
                # no control socket: it would be written under $HOME (the data volume in the container)
                # and its shutdown holds a stop up by seconds
