@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any, Callable
 
-from plugin import __version__
+from plugin import __version__, state
 from plugin.logs import configure as configure_logging
 
 log = logging.getLogger("plexbooks")
@@ -94,7 +94,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
         _emit({"ok": False, "error_class": exc.code, "error": str(exc)}, args.json,
               lambda d: f"connection failed ({d['error_class']}): {d['error']}")
         return EXIT_FAILED
-    runtime.remember_machine_identifier(info.machine_identifier)
+    state.remember_machine_identifier(runtime, info.machine_identifier)
     music = [s for s in sections if s.is_music]
     chosen = args.library.split(",") if args.library else None
     if chosen is None and len(music) == 1:

@@ -25,6 +25,13 @@ from plugin.settings import SettingError
 
 log = logging.getLogger(__name__)
 
+# The scheduled jobs (the worker maps each name to its body) and, for each, the setting that
+# says how often it runs, with that setting's unit in seconds.
+FULL_SCAN, RECENTLY_ADDED, ACCESS_RECHECK = "full_scan", "recently_added", "access_recheck"
+SCHEDULE: dict[str, tuple[str, int]] = {RECENTLY_ADDED: ("poll_interval_minutes", 60),
+                                        FULL_SCAN: ("full_scan_interval_hours", 3600),
+                                        ACCESS_RECHECK: ("access_recheck_hours", 3600)}
+
 # A "running" row older than this is from a process that died; it no longer blocks a new run.
 STALE_AFTER = timedelta(hours=3)
 

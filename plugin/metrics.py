@@ -162,7 +162,7 @@ class _DatabaseCollector:
         from sqlalchemy import func, select
 
         from plugin.models import STATUSES, AudiobookRequest, InboxEvent, LibraryItem
-        from plugin.worker import worker_state
+        from plugin.state import worker_state   # here: plugin.plex imports this module
 
         with self.runtime.session() as s:
             inbox = dict(s.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from plugin import outbox
 from plugin.asin import asin_from_guid, path_asin
-from plugin.matching.candidates import refresh_keys, store_keys
+from plugin.matching.candidates import refresh_asin_keys, store_keys
 from plugin.models import LibraryItem, table
 from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
@@ -321,5 +321,5 @@ class DetailsWriter:
             self.conn.exec_driver_sql(self._sql_path, with_path)
         if with_guid:
             self.conn.exec_driver_sql(self._sql_guid, with_guid)
-        refresh_keys(self.conn, ids=[r[0] for r in rows])     # a path ASIN is a look-up key too
+        refresh_asin_keys(self.conn, [r[0] for r in rows])     # a path ASIN is a look-up key too
         return len(rows)

@@ -41,7 +41,7 @@ def new_secret() -> str:
 
 def apprise_plugin(url: str) -> Any:
     """The Apprise plugin for a URL, redirects off; None when Apprise does not know the URL."""
-    import apprise      # imported on use: it loads every notification plugin it has
+    import apprise  # imported on use: it loads every notification plugin it has
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     if plugin is not None:
         plugin.redirects = False

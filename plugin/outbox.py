@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from plugin.models import AudiobookRequest, LibraryItem, NotificationTarget, OutboxMessage, utcnow, table
+from plugin.models import AudiobookRequest, LibraryItem, NotificationTarget, OutboxMessage, table, utcnow
 from plugin.serializers import item_dict, request_dict
 from plugin.status import iso
 

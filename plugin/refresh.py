@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from plugin import state
 from plugin.plex import LibrarySection, PlexClient
 from plugin.runtime import NotConfigured, Runtime
 
@@ -105,10 +106,10 @@ def refresh_folder(runtime: Runtime, path: Any) -> dict[str, Any]:
 
 
 def note_refresh(runtime: Runtime, at: float | None = None) -> None:
-    raw = runtime.state(STATE_REFRESHES)
+    raw = state.get(runtime, STATE_REFRESHES)
     times = json.loads(raw) if raw else []
     times = (times + [at if at is not None else time.time()])[-KEEP:]
-    runtime.set_state(STATE_REFRESHES, json.dumps(times))
+    state.put(runtime, STATE_REFRESHES, json.dumps(times))
 
 
 class FollowUpPolls:
@@ -121,7 +122,7 @@ class FollowUpPolls:
         self._done: set[tuple[float, float]] = set()
 
     def due(self, now: float, realtime_works: Any) -> bool:
-        raw = self.runtime.state(STATE_REFRESHES)
+        raw = state.get(self.runtime, STATE_REFRESHES)
         if not raw:
             return False
         delays = [float(d) for d in self.runtime.config(max_age=5.0).refresh_poll_seconds]

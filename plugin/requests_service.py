@@ -13,12 +13,19 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.engine import Connection
 
-from plugin import lifecycle, outbox
-from plugin.mirror import remove_rows
+from plugin import lifecycle, outbox, state
 from plugin.matching import ItemSide, RequestSide, explain
 from plugin.matching.candidates import best_library_match, library_near_misses, request_side
-from plugin.models import (OPEN_STATUSES, PROCESSING_STATUSES, AudiobookRequest, LibraryItem, RejectedCandidate,
-                           table, utcnow)
+from plugin.mirror import remove_rows
+from plugin.models import (
+    OPEN_STATUSES,
+    PROCESSING_STATUSES,
+    AudiobookRequest,
+    LibraryItem,
+    RejectedCandidate,
+    table,
+    utcnow,
+)
 from plugin.plex import PlexError
 from plugin.runtime import Runtime
 from plugin.status import STATE_DELETION_REFUSED
@@ -143,7 +150,7 @@ def delete(runtime: Runtime, request_id: int, *, delete_from_plex: bool) -> dict
         else:
             try:
                 existed = runtime.plex(config).delete_item(row.rating_key)
-                runtime.set_state(STATE_DELETION_REFUSED, None)
+                state.put(runtime, STATE_DELETION_REFUSED, None)
                 plex["deleted"] = existed
                 if not existed:
                     plex["note"] = "the item was already gone from Plex"
@@ -151,7 +158,7 @@ def delete(runtime: Runtime, request_id: int, *, delete_from_plex: bool) -> dict
                 log.warning("could not delete Plex item %s for request %s: %s", row.rating_key, request_id, exc)
                 plex["error"] = {"code": exc.code, "message": str(exc)}
                 if exc.status == 403:           # Plex's "Allow media deletion" is off
-                    runtime.set_state(STATE_DELETION_REFUSED, utcnow().isoformat())
+                    state.put(runtime, STATE_DELETION_REFUSED, utcnow().isoformat())
     gone_from_plex = delete_from_plex and "error" not in plex and "skipped" not in plex
     with runtime.engine.begin() as conn:
         if gone_from_plex and row.library_item_id is not None:

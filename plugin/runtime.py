@@ -1,22 +1,20 @@
 """The core's context: configuration, database, secrets and the Plex client factory.
 
 The CLI, the web app and the worker each build one Runtime; job bodies take it as
-their only argument so a test, a command and the scheduler call them alike.
+their only argument so a test, a command and the scheduler call them alike. What
+plexbooks remembers for itself (machine identifier, API key hash, worker state) is
+`plugin.state`, not this.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import os
-import secrets
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from plugin import db, settings
 from plugin.models import StoredSetting, utcnow
@@ -24,11 +22,6 @@ from plugin.plex import PlexClient
 from plugin.secrets_store import REDACTOR, Vault, load_or_create_key
 
 log = logging.getLogger(__name__)
-
-# Internal state kept in the settings table beside the admin's settings.
-STATE_MACHINE_ID = "state.machine_identifier"
-STATE_API_KEY_HASH = "state.api_key_hash"
-
 
 class NotConfigured(RuntimeError):
     """A job needs configuration that is missing; ``fields`` says which."""
@@ -69,7 +62,6 @@ class Runtime:
         self.vault = Vault(load_or_create_key(self.data_dir, boot.secret_key))
         self.client_identifier = _client_identifier(self.data_dir)
         self._config_cache: tuple[float, settings.Config] | None = None
-        self._machine_id_cache: tuple[float, str | None] | None = None
         for name in ("plex_token", "api_key", "secret_key", "database_url", "admin_password"):
             REDACTOR.add(boot.get(name))
         for part in (boot.secret_key or "").split(","):
@@ -143,26 +135,6 @@ class Runtime:
                     row.value, row.updated_at = text, utcnow()
         return self.config()
 
-    def state(self, key: str) -> str | None:
-        with self.session() as s:
-            row = s.get(StoredSetting, key)
-            return row.value if row else None
-
-    def set_state(self, key: str, value: str | None, *, only_if_absent: bool = False) -> str | None:
-        """Store internal state; with ``only_if_absent`` the first writer wins and its value is returned."""
-        try:
-            with self.session() as s:
-                row = s.get(StoredSetting, key)
-                if row is None:
-                    s.add(StoredSetting(key=key, value=value))
-                elif not only_if_absent:
-                    row.value, row.updated_at = value, utcnow()
-                else:
-                    return row.value
-        except IntegrityError:
-            pass
-        return self.state(key)
-
     # -- Plex -----------------------------------------------------------------------------
     def plex(self, config: settings.Config | None = None) -> PlexClient:
         """The system client. Raises NotConfigured when URL or token is missing."""
@@ -173,60 +145,6 @@ class Runtime:
         return PlexClient(config.plex_url, config.plex_token, client_identifier=self.client_identifier,
                           timeout=config.plex_timeout, verify_tls=config.plex_verify_tls)
 
-    def machine_identifier(self, max_age: float = 0.0) -> str | None:
-        cached = self._machine_id_cache
-        if max_age > 0 and cached is not None and cached[1] and time.monotonic() - cached[0] < max_age:
-            return cached[1]
-        value = self.state(STATE_MACHINE_ID)
-        self._machine_id_cache = (time.monotonic(), value)
-        return value
-
-    def remember_machine_identifier(self, machine_identifier: str) -> None:
-        """Stored on the first successful connection, whichever command made it."""
-        if machine_identifier and self.state(STATE_MACHINE_ID) != machine_identifier:
-            previous = self.state(STATE_MACHINE_ID)
-            if previous:
-                log.warning("Plex machineIdentifier changed from %s to %s", previous, machine_identifier)
-            self.set_state(STATE_MACHINE_ID, machine_identifier)
-
-    # -- webhooks -------------------------------------------------------------------------
-    def webhook_secret(self, max_age: float = 0.0) -> str:
-        """The configured secret, or one generated once and stored encrypted (first writer wins)."""
-        config = self.config(max_age)
-        if config.webhook_secret:
-            return config.webhook_secret
-        self.set_state("webhook_secret", self.vault.encrypt(secrets.token_urlsafe(24)), only_if_absent=True)
-        return self.config().webhook_secret
-
-    def webhook_url(self) -> str:
-        """The full URL to paste into Plex (Settings > Webhooks)."""
-        config = self.config()
-        base = config.public_url or f"http://{config.host}:{config.port}"
-        return f"{base.rstrip('/')}/webhooks/plex/{self.webhook_secret()}"
-
-    # -- API key --------------------------------------------------------------------------
-    def ensure_api_key(self) -> str | None:
-        """Make sure an API key exists. Returns a newly generated key (to show once), else None."""
-        if self.config().api_key or self.state(STATE_API_KEY_HASH):
-            return None
-        key = secrets.token_urlsafe(32)
-        winner = self.set_state(STATE_API_KEY_HASH, _hash_key(key), only_if_absent=True)
-        return key if winner == _hash_key(key) else None
-
-    def check_api_key(self, presented: str | None) -> bool:
-        if not presented:
-            return False
-        configured = self.config(with_secrets=False).api_key   # env only: no stored secret is decrypted
-        if configured:
-            return hmac.compare_digest(presented.encode(), configured.encode())
-        stored = self.state(STATE_API_KEY_HASH)
-        if not stored:
-            return False
-        return hmac.compare_digest(_hash_key(presented), stored)
-
     def dispose(self) -> None:
         self.engine.dispose()
 
-
-def _hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()

@@ -15,10 +15,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from plugin import accounts
+from plugin import accounts, state
 from plugin.models import User
-from plugin.plex import (PlexClient, PlexError, PlexNotFound, PlexTLSError, PlexUnauthorized,
-                                PlexUnreachable)
+from plugin.plex import PlexClient, PlexError, PlexNotFound, PlexTLSError, PlexUnauthorized, PlexUnreachable
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -42,10 +41,10 @@ def ensure_setup_code(runtime: Runtime) -> str | None:
     """The setup code while no admin exists (generated once, first writer wins), else None."""
     if admin_exists(runtime):
         return None
-    stored = runtime.state(STATE_SETUP_CODE)
+    stored = state.get(runtime, STATE_SETUP_CODE)
     if stored is None:
         code = "-".join("".join(secrets.choice(_ALPHABET) for _ in range(4)) for _ in range(3))
-        stored = runtime.set_state(STATE_SETUP_CODE, runtime.vault.encrypt(code), only_if_absent=True)
+        stored = state.put(runtime, STATE_SETUP_CODE, runtime.vault.encrypt(code), only_if_absent=True)
         if stored is None:  # removed again at once: an admin was just created
             return None
     code, _legacy = runtime.vault.decrypt(stored)
@@ -75,7 +74,7 @@ def create_first_admin(runtime: Runtime, setup_code: str, username: str, passwor
     if fields:
         raise SetupError(422, "invalid_fields", "some fields are not valid", fields)
     user, _created = accounts.upsert_local_admin(runtime, username, password)
-    runtime.set_state(STATE_SETUP_CODE, None)
+    state.put(runtime, STATE_SETUP_CODE, None)
     log.info("first admin %s created with the setup code", user.username)
     return user
 
@@ -138,7 +137,7 @@ def save_connection(runtime: Runtime, url: str, token: str | None, libraries: li
     if token is not None:
         values["plex_token"] = token
     runtime.save_settings(values)
-    runtime.remember_machine_identifier(result.server["machine_identifier"])
+    state.remember_machine_identifier(runtime, result.server["machine_identifier"])
     return result
 
 
@@ -204,13 +203,13 @@ def owner_servers(runtime: Runtime, pin_id: int) -> list[dict[str, Any]] | None:
         found.append({"machine_identifier": resource.client_identifier, "name": resource.name, "url": url,
                       "connections": tried})
         keep[resource.client_identifier] = resource.access_token
-    runtime.set_state(STATE_SERVERS, runtime.vault.encrypt(json.dumps(keep)))
+    state.put(runtime, STATE_SERVERS, runtime.vault.encrypt(json.dumps(keep)))
     return found
 
 
 def server_token(runtime: Runtime, machine_identifier: str) -> str:
     import json
-    stored = runtime.state(STATE_SERVERS)
+    stored = state.get(runtime, STATE_SERVERS)
     tokens = json.loads(runtime.vault.decrypt(stored)[0]) if stored else {}
     token = tokens.get(machine_identifier)
     if not token:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from plugin import accounts, jobs
+from plugin import accounts, jobs, state
 from plugin.models import AuthPin, User, utcnow
 from plugin.plex import PlexClient, PlexUnauthorized
 from plugin.plextv import PlexTV, PlexTVError, PlexTVNotFound, PlexTVUnauthorized, auth_url
@@ -29,7 +29,7 @@ from plugin.runtime import NotConfigured, Runtime
 from plugin.secrets_store import REDACTOR
 
 log = logging.getLogger(__name__)
-ACCESS_RECHECK = "access_recheck"
+ACCESS_RECHECK = jobs.ACCESS_RECHECK
 STATE_PLEXTV = "state.plextv_status"
 
 
@@ -58,7 +58,7 @@ def plextv(runtime: Runtime) -> PlexTV:
 
 
 def _machine_identifier(runtime: Runtime) -> str:
-    machine_identifier = runtime.machine_identifier()
+    machine_identifier = state.machine_identifier(runtime)
     if not machine_identifier:
         raise NotConfigured({"machine_identifier": "connect plexbooks to the Plex server first"})
     return machine_identifier
@@ -282,7 +282,7 @@ def recheck_access(runtime: Runtime) -> dict[str, Any]:
     # plex.tv counts as unreachable when no user could be checked because of it
     status = {"reachable": not (counts["unreachable"] and counts["unreachable"] == counts["checked"]),
               "checked_at": utcnow().isoformat(), "error": unreachable_error}
-    runtime.set_state(STATE_PLEXTV, json.dumps(status))
+    state.put(runtime, STATE_PLEXTV, json.dumps(status))
     if not status["reachable"]:
         raise jobs.JobFailed("plextv_unreachable", f"plex.tv could not be reached: {unreachable_error}",
                              {**counts, "sessions_kept": True})
@@ -295,6 +295,6 @@ def access_recheck(runtime: Runtime, *, trigger: str = "manual", run_id: int | N
 
 
 def plextv_status(runtime: Runtime) -> dict[str, Any] | None:
-    raw = runtime.state(STATE_PLEXTV)
+    raw = state.get(runtime, STATE_PLEXTV)
     return json.loads(raw) if raw else None
 

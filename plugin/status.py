@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from plugin import state
 from plugin.models import AudiobookRequest, JobRun, LibraryItem
 from plugin.plex import PlexError
 from plugin.runtime import NotConfigured, Runtime
+from plugin.state import worker_state
 
 _PLEX_CHECK_TTL = 30.0
 _cache: dict[str, Any] = {}
@@ -30,7 +32,7 @@ def plex_reachability(runtime: Runtime, *, fresh: bool = False) -> dict[str, Any
         client = runtime.plex(config)
         client.timeout = min(client.timeout, 5.0)
         info = client.server_info()
-        runtime.remember_machine_identifier(info.machine_identifier)
+        state.remember_machine_identifier(runtime, info.machine_identifier)
         result = {"reachable": True, **info.as_dict()}
     except NotConfigured as exc:
         result = {"reachable": False, "error_class": "not_configured", "error": str(exc)}
@@ -44,16 +46,16 @@ def plex_reachability(runtime: Runtime, *, fresh: bool = False) -> dict[str, Any
     return result
 
 
-def _since(runtime: Runtime, state: str, now: float) -> float:
-    """When Plex's answer last changed (reachable, or why not): kept as ``state|epoch``."""
-    stored = runtime.state("state.plex_state") or ""
+def _since(runtime: Runtime, answer: str, now: float) -> float:
+    """When Plex's answer last changed (reachable, or why not): kept as ``answer|epoch``."""
+    stored = state.get(runtime, "state.plex_state") or ""
     previous, _, when = stored.rpartition("|")
-    if previous == state and when:
+    if previous == answer and when:
         try:
             return float(when)
         except ValueError:
             pass
-    runtime.set_state("state.plex_state", f"{state}|{now}")
+    state.put(runtime, "state.plex_state", f"{answer}|{now}")
     return now
 
 
@@ -107,10 +109,9 @@ def status(runtime: Runtime) -> dict[str, Any]:
     poll = last_run(runtime, "recently_added", finished=True)
     from plugin import notification_targets
     from plugin.inbox import depth
-    from plugin.worker import worker_state
     worker = worker_state(runtime)
     inbox = depth(runtime)
-    webhook = {"url": runtime.webhook_url(), "last_received_at": inbox.pop("last_webhook_at")}
+    webhook = {"url": state.webhook_url(runtime), "last_received_at": inbox.pop("last_webhook_at")}
     if webhook["last_received_at"] is None:
         webhook["hint"] = ("no webhook has arrived yet: add the URL in Plex (Settings > Webhooks); webhooks need "
                            "Plex Pass on the server owner's account and the server's push notifications on. "
@@ -125,7 +126,7 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "configured": {"plex_url": bool(config.plex_url), "plex_token": bool(config.plex_token),
                        "library": list(config.plex_library)},
         "library_configured": bool(config.plex_library),
-        "machine_identifier": runtime.machine_identifier(),
+        "machine_identifier": state.machine_identifier(runtime),
         "last_scan": run_dict(scan),
         "last_recent_poll": run_dict(poll),
         "counts": counts(runtime),
@@ -133,7 +134,7 @@ def status(runtime: Runtime) -> dict[str, Any]:
         "notifications": notification_targets.summary(runtime),
         # deletion switched on here but refused by Plex ("Allow media deletion" off there)
         "deletion": {"enabled": bool(config.allow_plex_deletion),
-                     "refused_at": runtime.state(STATE_DELETION_REFUSED) if config.allow_plex_deletion else None},
+                     "refused_at": state.get(runtime, STATE_DELETION_REFUSED) if config.allow_plex_deletion else None},
     }
 
 

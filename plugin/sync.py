@@ -13,7 +13,7 @@ from typing import Any, Iterator, TypeVar
 
 from sqlalchemy import func, select
 
-from plugin import ingest, jobs
+from plugin import ingest, jobs, state
 from plugin.listing import pages_in_children
 from plugin.mirror import ITEMS
 from plugin.plex import AlbumPage, PlexClient
@@ -22,8 +22,7 @@ from plugin.runtime import NotConfigured, Runtime
 log = logging.getLogger(__name__)
 
 T_ = TypeVar("T_")
-FULL_SCAN = "full_scan"
-RECENTLY_ADDED = "recently_added"
+FULL_SCAN, RECENTLY_ADDED = jobs.FULL_SCAN, jobs.RECENTLY_ADDED
 
 
 def full_scan(runtime: Runtime, *, trigger: str = "manual", run_id: int | None = None) -> dict[str, Any]:
@@ -41,7 +40,7 @@ def _connect(runtime: Runtime) -> tuple[Any, PlexClient, list[str]]:
         raise NotConfigured(missing)
     sections = list(config.plex_library)
     client = runtime.plex(config)
-    runtime.remember_machine_identifier(client.server_info().machine_identifier)
+    state.remember_machine_identifier(runtime, client.server_info().machine_identifier)
     return config, client, sections
 
 

@@ -5,7 +5,6 @@ their own thread so a six-hour full scan never holds up real-time events.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -25,14 +24,13 @@ from plugin.leader import LeaderLock
 from plugin.models import JobRun
 from plugin.notifications import NotificationListener
 from plugin.runtime import NotConfigured, Runtime
+from plugin.state import HEARTBEAT_S, write_worker_state
 
 log = logging.getLogger(__name__)
-STATE_WORKER = "state.worker"
-HEARTBEAT_S = 5.0
 LOST_LOCK = 3        # Worker.run's answer when the leader lock went away under it
-JOBS: dict[str, Callable[..., dict[str, Any]]] = {sync.FULL_SCAN: sync.full_scan,
-                                                   sync.RECENTLY_ADDED: sync.recent_poll,
-                                                   signin.ACCESS_RECHECK: signin.access_recheck}
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {jobs.FULL_SCAN: sync.full_scan,
+                                                   jobs.RECENTLY_ADDED: sync.recent_poll,
+                                                   jobs.ACCESS_RECHECK: signin.access_recheck}
 
 
 class Worker:
@@ -46,7 +44,7 @@ class Worker:
         self.listener: NotificationListener | None = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job")
         self.current: dict[str, Future] = {}
-        self._intervals: tuple[float, float, float] | None = None
+        self._intervals: dict[str, float] | None = None
         self._started = time.time()
         self._last_heartbeat = 0.0
         self._state_changed = threading.Event()
@@ -109,7 +107,7 @@ class Worker:
             for run_id, job in jobs.claim_queued(self.runtime):
                 self._submit(job, trigger="api", run_id=run_id)
             if self.followups.due(time.time(), self._realtime_works):
-                self._submit(sync.RECENTLY_ADDED, trigger="refresh")
+                self._submit(jobs.RECENTLY_ADDED, trigger="refresh")
         except Exception:  # noqa: BLE001
             _log_failure("scheduling failed")
         if time.monotonic() - self._last_heartbeat > HEARTBEAT_S or self._state_changed.is_set():
@@ -138,22 +136,22 @@ class Worker:
             config = self.runtime.config()
         except Exception:  # noqa: BLE001
             return
-        intervals = (config.poll_interval_minutes, config.full_scan_interval_hours, config.access_recheck_hours)
+        intervals = {setting: config[setting] for setting, _unit in jobs.SCHEDULE.values()}
         if intervals == self._intervals:
             return
         self._intervals = intervals
         self.scheduler.clear()
-        self.scheduler.every(intervals[0]).minutes.do(self._submit, sync.RECENTLY_ADDED, trigger="schedule")
-        self.scheduler.every(intervals[1]).hours.do(self._submit, sync.FULL_SCAN, trigger="schedule")
-        self.scheduler.every(intervals[2]).hours.do(self._submit, signin.ACCESS_RECHECK, trigger="schedule")
+        for job, (setting, unit) in jobs.SCHEDULE.items():
+            self.scheduler.every(intervals[setting] * unit).seconds.do(self._submit, job, trigger="schedule")
         log.info("worker: recently-added poll every %s min, full scan every %s h, access re-check every %s h",
-                 *intervals)
+                 intervals["poll_interval_minutes"], intervals["full_scan_interval_hours"],
+                 intervals["access_recheck_hours"])
         if initial:
             # Catch up at start: a first full scan if none ever succeeded, else a poll.
             with self.runtime.session() as s:
-                scanned = s.scalar(select(JobRun.id).where(JobRun.job == sync.FULL_SCAN, JobRun.status == "ok")
+                scanned = s.scalar(select(JobRun.id).where(JobRun.job == jobs.FULL_SCAN, JobRun.status == "ok")
                                    .limit(1))
-            self._submit(sync.RECENTLY_ADDED if scanned else sync.FULL_SCAN, trigger="startup")
+            self._submit(jobs.RECENTLY_ADDED if scanned else jobs.FULL_SCAN, trigger="startup")
 
     def next_runs(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
@@ -187,27 +185,16 @@ class Worker:
             "heartbeat_at": time.time(), "stopped": stopped, "lock": self.lock.kind,
             "websocket": dict(self.listener.state) if self.listener else {"connected": False, "enabled": False},
             "next_runs": self.next_runs(),
-            "intervals": {"poll_interval_minutes": (self._intervals or (None, None, None))[0],
-                          "full_scan_interval_hours": (self._intervals or (None, None, None))[1],
-                          "access_recheck_hours": (self._intervals or (None, None, None))[2]},
+            "intervals": dict(self._intervals or dict.fromkeys(s for s, _unit in jobs.SCHEDULE.values())),
         }
         try:
-            self.runtime.set_state(STATE_WORKER, json.dumps(state))
+            write_worker_state(self.runtime, state)
         except Exception:  # noqa: BLE001
             _log_failure("could not record its state")
 
 
 def _log_failure(what: str) -> None:
     log_failure(log, f"worker: {what}")
-
-
-def worker_state(runtime: Runtime) -> dict[str, Any] | None:
-    raw = runtime.state(STATE_WORKER)
-    if not raw:
-        return None
-    state = json.loads(raw)
-    state["alive"] = not state.get("stopped") and time.time() - state.get("heartbeat_at", 0) < 3 * HEARTBEAT_S
-    return state
 
 
 def main(runtime: Runtime) -> int:

@@ -28,6 +28,7 @@ settings.register_profile("explore", max_examples=2000, deadline=None, database=
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+from plugin import state  # noqa: E402
 from plugin.runtime import Runtime  # noqa: E402
 from plugin.simulator.server import SimulatedPlex  # noqa: E402
 
@@ -246,7 +247,7 @@ def plextv_env(tv) -> dict[str, str]:
 def accounts_runtime(make_runtime, plex, plextv) -> Runtime:
     """A runtime connected to ``plex`` (machineIdentifier stored) and pointed at its plex.tv."""
     runtime = make_runtime(plex, **plextv_env(plextv))
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     return runtime
 
 

@@ -11,10 +11,10 @@ from plugin.asin import asin_from_guid, asins_from_path, normalize_asin
 from plugin.cli import main as cli_main
 from plugin.inbox import InboxProcessor
 from plugin.matching import ItemSide, RequestSide, explain
-from plugin.models import InboxEvent, utcnow
 from plugin.matching.people import parse_people
 from plugin.matching.text import fold
 from plugin.matching.titles import parse_title
+from plugin.models import InboxEvent, utcnow
 from plugin.notifications import NotificationListener
 from plugin.plex import PlexClient
 from plugin.plex.stream import parse_album_page

@@ -7,7 +7,7 @@ import sys
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from plugin import accounts
+from plugin import accounts, state
 from plugin.models import LoginFailure, User
 from tests import leaks
 from tests.conftest import API_KEY, environment
@@ -194,7 +194,7 @@ def test_key_rotation_reencrypts_every_stored_secret(tmp_path, plex, plextv):
     env = environment(tmp_path / "data", plex, PLEXBOOKS_SECRET_KEY=old, **plextv_env(plextv))
     env.pop("PLEXBOOKS_PLEX_TOKEN")
     runtime = Runtime(env)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     runtime.save_settings({"plex_token": plex.token})
     sign_in(create_app(runtime, {"TESTING": True}), plextv, "reader")
     runtime.dispose()

@@ -89,6 +89,7 @@ def test_config_update_validates_every_field(api, runtime):
 
 def test_config_update_stores_token_encrypted(api, runtime):
     from sqlalchemy import select
+
     from plugin.models import StoredSetting
     response = api.put("/api/v1/config", json={"plex_token": "brand-new-secret-token"})
     assert response.status_code == 200
@@ -111,6 +112,7 @@ def test_non_json_and_oversized_bodies(api):
 
 def test_api_key_is_generated_once_and_shown_once(tmp_path, plex, caplog):
     import logging
+
     from plugin.runtime import Runtime
     from plugin.web import create_app
     from tests.conftest import environment

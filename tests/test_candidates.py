@@ -127,3 +127,32 @@ def test_a_common_word_does_not_load_the_whole_mirror(runtime) -> None:
         assert 0 < len(found) <= 60  # "circus" is rarer than "night"
         best = best_library_match(conn, RequestSide("The Night Circus", "Erin Morgenstern"))
         assert best is not None and best.item_key == max(item.key for item in found)
+
+
+def test_track_details_change_only_the_asin_keys_and_keep_them_exact(runtime) -> None:
+    """Details bring file paths: a path ASIN becomes a key, a later listing without it takes it
+    away again, and the title's keys are neither dropped nor re-derived."""
+    from plugin.mirror import DetailsWriter
+    from plugin.plex import TrackRecord
+
+    write(runtime, album(1, "Dune", "Frank Herbert"))
+    title_only = item_keys(ItemSide("Dune"))
+
+    def details(*files: str) -> None:
+        with runtime.engine.begin() as conn:
+            item_id = conn.execute(select(ITEMS.c.id).where(ITEMS.c.guid == "plex://album/k1")).scalar_one()
+            tracks = [TrackRecord("t1", str(item_id), "Chapter 1", "Scott Brick", 1000, tuple(files))]
+            DetailsWriter(conn).write([(item_id, "Frank Herbert", None, 1, tracks)])
+
+    details("/books/Dune [B002V1OF70]/01.mp3")
+    with runtime.engine.connect() as conn:
+        assert keys_of(conn, "plex://album/k1") == title_only | {"asin:B002V1OF70"}
+        found = best_library_match(conn, RequestSide("Anything", "Frank Herbert", asin="B002V1OF70"))
+        assert found is not None and found.reason == "asin_path"
+    details("/books/Dune [B00B7NPRY8]/01.mp3")           # retagged: the old ASIN goes
+    with runtime.engine.connect() as conn:
+        assert keys_of(conn, "plex://album/k1") == title_only | {"asin:B00B7NPRY8"}
+    details("/books/Dune/01.mp3")
+    with runtime.engine.connect() as conn:
+        assert keys_of(conn, "plex://album/k1") == title_only
+        assert best_library_match(conn, RequestSide("Anything", "Frank Herbert", asin="B00B7NPRY8")) is None

@@ -13,8 +13,16 @@ from typing import Iterator
 
 import pytest
 
-from plugin.container import (EntrypointError, apply_addon_options, apply_secret_files, health_url,
-                              healthcheck, option_environment, own_tree)
+from plugin import state
+from plugin.container import (
+    EntrypointError,
+    apply_addon_options,
+    apply_secret_files,
+    health_url,
+    healthcheck,
+    option_environment,
+    own_tree,
+)
 
 needs_root = pytest.mark.skipif(os.getuid() != 0, reason="dropping to PUID/PGID needs root")
 
@@ -126,11 +134,13 @@ def test_health_url_follows_the_settings():
 
 
 def test_healthcheck_answers_by_the_status_of_healthz(tmp_path, capsys):
+    import threading
+
+    from werkzeug.serving import make_server
+
     from plugin.runtime import Runtime
     from plugin.web import create_app
     from tests.processes import free_port
-    from werkzeug.serving import make_server
-    import threading
     runtime = Runtime({"PLEXBOOKS_DATA_DIR": str(tmp_path / "data"), "PLEXBOOKS_API_KEY": "k" * 20,
                        "PLEXBOOKS_HEALTH_REQUIRES_WORKER": "true"})
     port = free_port()
@@ -140,7 +150,7 @@ def test_healthcheck_answers_by_the_status_of_healthz(tmp_path, capsys):
     try:
         assert healthcheck({"PLEXBOOKS_PORT": str(port)}) == 1           # 503: no worker
         assert "503" in capsys.readouterr().out
-        runtime.set_state("state.worker", json.dumps({"pid": 1, "heartbeat_at": __import__("time").time()}))
+        state.put(runtime, "state.worker", json.dumps({"pid": 1, "heartbeat_at": __import__("time").time()}))
         assert healthcheck({"PLEXBOOKS_PORT": str(port)}) == 0
     finally:
         server.shutdown()

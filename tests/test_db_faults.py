@@ -10,6 +10,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from plugin import state
 from plugin.models import JobRun, LibraryItem
 from tests.conftest import API_KEY, environment
 from tests.internals import full_scan
@@ -54,7 +55,7 @@ def test_sqlite_disk_full_fails_cleanly_then_recovers(small_disk, make_runtime, 
     plex = plex_factory(books=3000, seed=5)
     runtime = Runtime(environment(small_disk / "data", plex, PLEXBOOKS_WEBHOOK_SECRET=SECRET))
     try:
-        runtime.remember_machine_identifier(plex.machine_identifier)
+        state.remember_machine_identifier(runtime, plex.machine_identifier)
         client = _client(runtime)
         summary = full_scan(runtime)
         assert summary["status"] == "failed" and summary["error_class"] == "database_full", summary
@@ -79,7 +80,7 @@ def test_sqlite_disk_full_fails_cleanly_then_recovers(small_disk, make_runtime, 
 @pytest.mark.databases("sqlite")
 def test_sqlite_locked_past_the_busy_timeout_then_recovers(make_runtime, plex):
     runtime = make_runtime(plex, PLEXBOOKS_DATABASE_BUSY_TIMEOUT="0.3", PLEXBOOKS_WEBHOOK_SECRET=SECRET)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     assert full_scan(runtime)["status"] == "ok"
     before = _items(runtime)
     client = _client(runtime)

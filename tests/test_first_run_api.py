@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from plugin import setup, sync
+from plugin import setup, state, sync
 from plugin.models import RejectedCandidate, User
 from plugin.web.prefix import clean_prefix
 from tests.test_api_basics import assert_error
@@ -102,7 +102,7 @@ def test_wrong_token_then_right_then_save(admin, plex):
     assert body["server"]["machine_identifier"] == plex.machine_identifier
     books = {lib["key"]: lib["count"] for lib in body["libraries"]}
     assert books["3"] == len(plex.catalogue)
-    assert runtime.machine_identifier() is None                 # a test saves nothing
+    assert state.machine_identifier(runtime) is None                 # a test saves nothing
     refused = client.post("/api/v1/setup/save", json={"plex_url": plex.url, "plex_token": plex.token,
                                                       "plex_library": ["999"]})
     assert refused.status_code == 422 and "plex_library" in refused.get_json()["error"]["fields"]
@@ -112,7 +112,7 @@ def test_wrong_token_then_right_then_save(admin, plex):
     assert saved.status_code == 200
     config = runtime.config()
     assert (config.plex_url, config.plex_token, config.plex_library) == (plex.url, plex.token, ["3"])
-    assert runtime.machine_identifier() == plex.machine_identifier
+    assert state.machine_identifier(runtime) == plex.machine_identifier
     assert plex.token not in saved.get_data(as_text=True)
 
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from plugin import details, ingest, sync
+from plugin import details, ingest, state, sync
 from plugin.inbox import InboxProcessor, NewEvent, enqueue
 from plugin.models import AudiobookRequest, InboxEvent, JobRun, LibraryItem
 from tests.test_inbox import _make_due
@@ -178,7 +178,7 @@ def test_a_library_with_dirty_text_scans_completely(plex_factory, make_runtime):
 
 def test_dirty_album_arriving_by_webhook_is_cleaned(plex, make_runtime):
     runtime = make_runtime(plex)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     album = plex.catalogue.add_album("Annihilation", "Jeff VanderMeer", summary="Area X\x1b\x08 awaits")
     enqueue(runtime, NewEvent("webhook", "library.new", "album", album.rating_key, "3"))
     assert _process(runtime) == 1

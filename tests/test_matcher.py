@@ -18,8 +18,8 @@ from plugin.matching import (
     explain,
     item_asins,
     match_pairs,
+    sides,
 )
-from plugin.matching import sides
 from plugin.matching.people import parse_people, people_may_match, people_similarity
 from plugin.matching.sketch import sketch_title
 from plugin.matching.text import fold

@@ -7,8 +7,9 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from plugin import state
 from plugin.runtime import Runtime
-from plugin.worker import worker_state
+from plugin.state import worker_state
 from tests.conftest import API_KEY, environment
 from tests.processes import Proc, free_port, wait_for, wait_http
 
@@ -38,7 +39,7 @@ def test_metrics_add_up_across_web_workers_and_the_worker(tmp_path, plex):
     env = environment(tmp_path / "data", plex, PLEXBOOKS_PORT=str(port), PLEXBOOKS_WEB_WORKERS="2",
                       PLEXBOOKS_WEBHOOK_SECRET="metrics-secret", PLEXBOOKS_WEBSOCKET_ENABLED="false")
     runtime = Runtime(env)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     (tmp_path / "data" / "metrics").mkdir(parents=True)
     (tmp_path / "data" / "metrics" / "counter_999999.db").write_bytes(b"stale")   # from a previous start
     proc = Proc(["run"], env, tmp_path / "run.log")

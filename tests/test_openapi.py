@@ -14,7 +14,6 @@ from plugin.web.spec import declare, operation_of
 from tests.openapi_check import watch
 from tests.test_api_basics import assert_error
 
-
 # Blueprints of another branch whose routes still appear with their path parameters and the
 # error shape only; they get declarations when that work has settled.
 NOT_DECLARED_YET: set[str] = set()

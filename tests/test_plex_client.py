@@ -5,8 +5,7 @@ import socket
 
 import pytest
 
-from plugin.plex import (PlexBadResponse, PlexClient, PlexNotFound, PlexUnauthorized,
-                                PlexUnreachable)
+from plugin.plex import PlexBadResponse, PlexClient, PlexNotFound, PlexUnauthorized, PlexUnreachable
 
 
 def client_for(plex, token=None, **kwargs) -> PlexClient:

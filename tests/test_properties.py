@@ -10,11 +10,20 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from plugin import storable
+from plugin import state, storable
 from plugin.models import AudiobookRequest, InboxEvent
 from tests.conftest import API_KEY
-from tests.internals import (ItemSide, RequestSide, asin_from_guid, asins_from_path, explain, fold,
-                             normalize_asin, parse_album_page, parse_title)
+from tests.internals import (
+    ItemSide,
+    RequestSide,
+    asin_from_guid,
+    asins_from_path,
+    explain,
+    fold,
+    normalize_asin,
+    parse_album_page,
+    parse_title,
+)
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 audible_asins = st.text(ALNUM, min_size=8, max_size=8).map(lambda tail: "B0" + tail)
@@ -255,7 +264,7 @@ def test_any_payload_fields_get_2xx_or_4xx_and_nothing_invalid_is_stored(webhook
 @pytest.fixture
 def webhook_client(make_runtime, plex):
     runtime = make_runtime(plex, PLEXBOOKS_WEBHOOK_SECRET=SECRET)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     from plugin.web import create_app
     return create_app(runtime, {"TESTING": True}).test_client(), runtime, plex
 

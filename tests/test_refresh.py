@@ -134,10 +134,11 @@ def test_bad_path_mappings_setting_is_refused(api):
 
 def test_without_webhooks_or_websocket_the_worker_polls_after_a_refresh(tmp_path, plex):
     """The book is in Plex but nothing announces it: the follow-up poll finds it."""
+    from sqlalchemy import select
+
     from plugin.models import JobRun
     from plugin.runtime import Runtime
-    from plugin.worker import worker_state
-    from sqlalchemy import select
+    from plugin.state import worker_state
     from tests.conftest import environment
     from tests.processes import Proc, wait_for
     env = environment(tmp_path / "data", plex, PLEXBOOKS_WEBSOCKET_ENABLED="false",
@@ -173,7 +174,7 @@ def test_folder_filled_then_refresh_makes_the_request_available(tmp_path, plex, 
 
     from plugin.models import JobRun
     from plugin.runtime import Runtime
-    from plugin.worker import worker_state
+    from plugin.state import worker_state
     from tests.conftest import environment
     from tests.processes import Proc, wait_for
     path = "/audiobooks/Ursula K. Le Guin/Four Ways to Forgiveness"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 
-from plugin import sync
+from plugin import state, sync
 from plugin.models import JobRun, LibraryItem
 
 
@@ -43,7 +43,7 @@ def test_full_scan_mirrors_every_album(make_runtime, plex, listing):
     with runtime.session() as s:
         run = s.scalars(select(JobRun)).one()
         assert run.job == "full_scan" and run.status == "ok" and run.summary["total"] == n
-    assert runtime.machine_identifier() == plex.machine_identifier
+    assert state.machine_identifier(runtime) == plex.machine_identifier
 
 
 def test_pages_through_small_pages(make_runtime, plex, listing):

@@ -8,7 +8,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from plugin import accounts
+from plugin import accounts, state
 from plugin.models import User
 from tests.signin_helpers import approve, sign_in, start_pin
 
@@ -137,7 +137,7 @@ def test_signing_in_again_keeps_one_user_and_fresh_tokens(accounts_app, accounts
         reader = plextv.users.get("reader")
         assert accounts_runtime.vault.decrypt(stored.plextv_token)[0] == reader.plextv_token
         assert accounts_runtime.vault.decrypt(stored.server_token)[0] == reader.server_token
-        assert stored.server_machine_identifier == accounts_runtime.machine_identifier()
+        assert stored.server_machine_identifier == state.machine_identifier(accounts_runtime)
     assert accounts.session_count(accounts_runtime, stored.id) == 2
 
 
@@ -154,7 +154,7 @@ def test_secure_cookie_when_the_public_url_is_https(make_runtime, plex, plextv):
     from plugin.web import create_app
     from tests.conftest import plextv_env
     runtime = make_runtime(plex, PLEXBOOKS_PUBLIC_URL="https://books.example", **plextv_env(plextv))
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     app = create_app(runtime, {"TESTING": True})
     client = app.test_client()
     pin = start_pin(client)
@@ -215,7 +215,7 @@ def test_plextv_slow_times_out(make_runtime, plex, plextv):
     from plugin.web import create_app
     from tests.conftest import plextv_env
     runtime = make_runtime(plex, PLEXBOOKS_PLEX_TIMEOUT="0.5", **plextv_env(plextv))
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     client = create_app(runtime, {"TESTING": True}).test_client()
     plextv.set_failure("slow", count=1, path="/api/v2/pins", seconds=2)
     answer = client.post("/api/v1/auth/plex/pins")
@@ -248,7 +248,7 @@ def test_sign_in_on_postgresql(postgres_url, plex, plextv, make_runtime):
     from plugin.web import create_app
     from tests.conftest import plextv_env
     runtime = make_runtime(plex, DATABASE_URL=postgres_url, **plextv_env(plextv))
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     app = create_app(runtime, {"TESTING": True})
     client, csrf, user = sign_in(app, plextv, "reader")
     assert user["role"] == "user"

@@ -31,7 +31,6 @@ from plexapi.library import MovieSection, MusicSection, ShowSection  # noqa: E40
 from plexapi.media import Media, MediaPart  # noqa: E402
 from plexapi.server import PlexServer  # noqa: E402
 
-
 # Byte-for-byte copies of the shared recordings (see tests/fixtures/plex/README.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "plex"
 RECORDED = "http://recorded.plex:32400"

@@ -11,8 +11,10 @@ import time
 import pytest
 import requests
 
+from plugin import state
 from plugin.runtime import Runtime
-from plugin.worker import STATE_WORKER, worker_state
+from plugin.state import WORKER as STATE_WORKER
+from plugin.state import worker_state
 from tests.conftest import environment
 from tests.processes import Proc, free_port, wait_for, wait_http
 
@@ -80,7 +82,7 @@ def test_healthz_is_503_while_no_worker_runs(make_runtime):
     assert response.get_json() == {"status": "unhealthy", "worker": "not started"}
 
     def beat(age_s: float, stopped: bool = False) -> None:
-        runtime.set_state(STATE_WORKER, json.dumps({"pid": 1, "heartbeat_at": time.time() - age_s,
+        state.put(runtime, STATE_WORKER, json.dumps({"pid": 1, "heartbeat_at": time.time() - age_s,
                                                     "stopped": stopped}))
     beat(1)
     assert client.get("/healthz").status_code == 200

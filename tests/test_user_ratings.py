@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from plugin import sync
+from plugin import state, sync
 from plugin.models import User
 from plugin.runtime import Runtime
 from plugin.web import create_app
@@ -74,7 +74,7 @@ def test_the_system_token_is_never_decrypted_for_a_users_sign_in_or_ratings(tmp_
     env.pop("PLEXBOOKS_PLEX_TOKEN")           # the system token lives encrypted in the database
     runtime = Runtime(env)
     try:
-        runtime.remember_machine_identifier(plex.machine_identifier)
+        state.remember_machine_identifier(runtime, plex.machine_identifier)
         runtime.save_settings({"plex_token": plex.token})
         assert runtime.config().plex_token == plex.token
         app = create_app(runtime, {"TESTING": True})

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from urllib3 import encode_multipart_formdata
 
+from plugin import state
 from plugin.models import InboxEvent
 from tests.test_api_basics import assert_error
 
@@ -17,7 +18,7 @@ SECRET = "hook-secret-0123456789"
 @pytest.fixture
 def runtime(make_runtime, plex):
     runtime = make_runtime(plex, PLEXBOOKS_WEBHOOK_SECRET=SECRET)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     return runtime
 
 
@@ -129,7 +130,7 @@ def test_not_connected_yet(tmp_path, plex):
     from plugin.web import create_app
     from tests.conftest import environment
     runtime = Runtime(environment(tmp_path / "fresh", plex, PLEXBOOKS_WEBHOOK_SECRET=SECRET))
-    assert runtime.machine_identifier() is None
+    assert state.machine_identifier(runtime) is None
     fresh = create_app(runtime, {"TESTING": True}).test_client()
     assert_error(post_multipart(fresh, payload(plex)), 409, "not_configured")
     assert stored(runtime) == []
@@ -150,8 +151,8 @@ def test_status_and_config_show_the_webhook_url(api, runtime, client, plex):
 
 def test_generated_secret_is_stored_once(make_runtime, plex):
     runtime = make_runtime(plex)
-    first = runtime.webhook_secret()
-    assert len(first) >= 24 and runtime.webhook_secret() == first
+    first = state.webhook_secret(runtime)
+    assert len(first) >= 24 and state.webhook_secret(runtime) == first
     with runtime.session() as s:
         from plugin.models import StoredSetting
         assert s.get(StoredSetting, "webhook_secret").value.startswith("enc:v1:")

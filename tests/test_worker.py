@@ -8,11 +8,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from plugin import state
 from plugin.inbox import NewEvent, enqueue
 from plugin.leader import LeaderLock
 from plugin.models import AudiobookRequest, InboxEvent
 from plugin.runtime import Runtime
-from plugin.worker import worker_state
+from plugin.state import worker_state
 from tests.conftest import API_KEY, environment
 from tests.processes import Proc, free_port, wait_for, wait_http
 
@@ -86,7 +87,7 @@ def test_second_worker_waits_then_takes_over(tmp_path, env, procs):
 
 def test_kill_9_in_the_middle_loses_nothing_and_transitions_once(tmp_path, env, procs, plex):
     runtime = Runtime({**env, "PLEXBOOKS_WEBSOCKET_ENABLED": "false"})
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     request_id = _request(runtime, "The Left Hand of Darkness", "Ursula K. Le Guin")
     one = start(procs, tmp_path, {**env, "PLEXBOOKS_WEBSOCKET_ENABLED": "false"})
     wait_for(lambda: _startup_scan_done(runtime), 30, what="worker's start-up scan")
@@ -150,7 +151,7 @@ def test_book_added_in_plex_makes_the_request_available_within_seconds(tmp_path,
                "PLEXBOOKS_WEBHOOK_SECRET": "e2e-secret",
                "PLEXBOOKS_WEBSOCKET_ENABLED": "true" if path == "websocket" else "false"}
     runtime = Runtime(web_env)
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     start(procs, tmp_path, web_env, "serve", name="web")
     start(procs, tmp_path, web_env, "worker")
     base = f"http://127.0.0.1:{port}"

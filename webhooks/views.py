@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from plugin import metrics
+from plugin import metrics, state
 from plugin.inbox import enqueue
 from plugin.web.errors import error_response
 from plugin.web.schemas import WebhookAnswer
@@ -35,7 +35,7 @@ _PAYLOAD = {"type": "object", "description": "Plex's webhook payload (event, Ser
 def plex_webhook(secret: str):
     runtime = current_app.extensions["plexbooks"]
     # Plex may post a burst (one event per track): settings a few seconds old are fine here.
-    expected = runtime.webhook_secret(max_age=5.0)
+    expected = state.webhook_secret(runtime, max_age=5.0)
     if not hmac.compare_digest(secret.encode(), expected.encode()):
         raise WebhookRejected(401, "unauthorized", "unknown webhook URL")
     if request.content_length is None or request.content_length > MAX_WEBHOOK_BODY:
@@ -45,7 +45,7 @@ def plex_webhook(secret: str):
     content_type = request.headers.get("Content-Type", "")
     raw = b"" if content_type.startswith("multipart/") else request.get_data(cache=False)
     payload = payload_from(content_type, request.form, raw)
-    machine_identifier = runtime.machine_identifier(max_age=30.0)
+    machine_identifier = state.machine_identifier(runtime, max_age=30.0)
     if not machine_identifier:
         raise WebhookRejected(409, "not_configured", "plexbooks has not connected to Plex yet")
     uuid = server_uuid(payload)

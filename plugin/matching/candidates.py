@@ -20,9 +20,9 @@ for items that write it as two), and its ASIN. The rows found go into a
 the whole-mirror index would accept is among them. One or two keys per row keep the
 writes cheap: a full scan of 100,000 albums writes about 150,000.
 
-The writers call :func:`store_keys` (rows they just wrote) or :func:`refresh_keys` (ids or
-guids, read back) in the transaction that writes the rows; the migration that made the
-table filled it with :func:`backfill_keys`.
+The writers call :func:`store_keys` (rows they just wrote), :func:`refresh_keys` (ids or
+guids, read back) or, after track details, :func:`refresh_asin_keys`, in the transaction
+that writes the rows; the migration that made the table filled it with :func:`backfill_keys`.
 """
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ from typing import Any, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from plugin.asin import normalize_asin
 from plugin.matching.decision import Decision
 from plugin.matching.indexes import MatchIndex, _halves, _ik
 from plugin.matching.sides import ItemSide, RequestSide, item_asins
 from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title, parse_title
-from plugin.asin import normalize_asin
 from plugin.models import LibraryItem, LibraryItemKey, table
 
 ITEMS = table(LibraryItem)
@@ -158,6 +158,41 @@ def refresh_keys(conn: Connection, ids: Iterable[int] = (), guids: Iterable[str]
                                        ITEMS.c.file_paths).where(column.in_(wanted[start:start + CHUNK]))).all()
             written += store_keys(conn, rows)
     return written
+
+
+def refresh_asin_keys(conn: Connection, ids: Iterable[int]) -> int:
+    """Bring the ``asin:`` keys of rows whose track details just changed up to date.
+
+    Details change a row's file paths (and with them its path ASIN), never its title, so
+    its title keys stay; re-deriving them for every album of a first scan would cost as
+    much as the scan's whole write. Only keys that differ are deleted or inserted."""
+    wanted = list(ids)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    changed = 0
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        rows = conn.execute(select(ITEMS.c.id, ITEMS.c.asin, ITEMS.c.guid, ITEMS.c.external_guids,
+                                   ITEMS.c.file_paths).where(ITEMS.c.id.in_(chunk))).all()
+        have: dict[int, set[str]] = {}
+        for key, item_id in conn.execute(select(KEYS.c.key, KEYS.c.item_id).where(
+                KEYS.c.item_id.in_(chunk), KEYS.c.key.startswith(ASIN_PREFIX, autoescape=True))):
+            have.setdefault(item_id, set()).add(key)
+        stale: list[tuple[str, int]] = []
+        fresh: list[tuple[str, int]] = []
+        for row in rows:
+            side = ItemSide("", asin=row.asin, guid=row.guid, guids=tuple(row.external_guids or ()),
+                            file_paths=tuple(row.file_paths or ()))
+            keys = {asin_key(a) for a in item_asins(side)}
+            old = have.get(row.id, set())
+            stale.extend((k, row.id) for k in old - keys)
+            fresh.extend((k, row.id) for k in keys - old)
+        if stale:
+            conn.exec_driver_sql(f"DELETE FROM {KEYS.name} WHERE key = {mark} AND item_id = {mark}", stale)
+        if fresh:
+            conn.exec_driver_sql(f"INSERT INTO {KEYS.name} (key, item_id) VALUES ({mark}, {mark}) "
+                                 "ON CONFLICT DO NOTHING", sorted(fresh))
+        changed += len(stale) + len(fresh)
+    return changed
 
 
 def backfill_keys(conn: Connection, batch: int = 5000) -> int:

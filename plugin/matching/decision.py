@@ -49,7 +49,7 @@ from rapidfuzz.distance import Indel
 
 from plugin.matching.evidence import format_runtime, runtime_evidence
 from plugin.matching.people import pen_name_link, people_may_match, people_similarity
-from plugin.matching.sides import ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request
+from plugin.matching.sides import ItemSide, RequestSide, _prepare_item, _prepare_request, _Prepared
 from plugin.matching.text import token_close
 from plugin.matching.titles import Segment, Title
 

@@ -12,11 +12,16 @@ from typing import Generic, Iterable, Mapping, TypeVar
 
 from plugin.matching.decision import Decision, _compare_titles, _decide, _names_rule_out, _rank
 from plugin.matching.sides import (
-    ItemSide, RequestSide, _Prepared, _prepare_item, _prepare_request, _request_asins, item_asins,
+    ItemSide,
+    RequestSide,
+    _prepare_item,
+    _prepare_request,
+    _Prepared,
+    _request_asins,
+    item_asins,
 )
 from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title
-
 
 _VOWELS = frozenset("aeiouy")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-
 _WORD_NUMBERS = {
     w: i
     for i, w in enumerate(

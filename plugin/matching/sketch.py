@@ -14,6 +14,7 @@ from plugin.matching.numbers import _WORD_NUMBERS, _number, _roman, spell_digits
 from plugin.matching.text import _DIGIT_RE, STOPWORDS, _canonical, fold
 from plugin.matching.titles import _NUM, _RANGE_RE
 
+
 class TitleSketch(NamedTuple):
     """What an index needs of a title before it is worth parsing.
 

@@ -20,6 +20,7 @@ import time
 import uuid
 from typing import Any, Iterable, Sequence
 
+from . import folders
 from .announcer import Announcer
 from .catalogue import (
     REAL_TEXT,
@@ -30,13 +31,12 @@ from .catalogue import (
     build_catalogue,
     build_music_catalogue,
 )
-from .store import custom_tracks
-from . import folders
 from .faults import FAILURE_MODES, Failures, make_rule
 from .folders import Disk, PlacedFolder
 from .httpserver import HTTPServer
 from .queries import ResultCache
 from .render import Section, album_parts
+from .store import custom_tracks
 from .users import SimUser, UserRegistry
 
 __all__ = ["FAILURE_MODES", "SimulatedPlex", "main"]
@@ -435,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of books (0-1) with well-formed real Plex text: entities, "
                              "newlines, CJK and right-to-left titles, emoji, 12,000-character "
                              f"summaries (default {REAL_TEXT})")
-    from .plextv import add_arguments as add_plextv_arguments, start_beside
+    from .plextv import add_arguments as add_plextv_arguments
+    from .plextv import start_beside
     add_plextv_arguments(parser)
     try:
         args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from plugin import state
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
         app.config.update(test_config)
     runtime = runtime or Runtime()
     app.extensions["plexbooks"] = runtime
-    generated = runtime.ensure_api_key()
+    generated = state.ensure_api_key(runtime)
     if generated:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
 
@@ -39,8 +40,16 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
     errors.register(app)
     validation.register(app)
 
-    from plugin.web import (api_jobs, api_library, api_notifications, api_requests, api_status, health,
-                            metrics_view, openapi)
+    from plugin.web import (
+        api_jobs,
+        api_library,
+        api_notifications,
+        api_requests,
+        api_status,
+        health,
+        metrics_view,
+        openapi,
+    )
     from webhooks import bp as webhooks_bp
     for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp,
                       api_notifications.bp, webhooks_bp, metrics_view.bp, openapi.bp):

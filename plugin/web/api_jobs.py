@@ -4,29 +4,25 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
-from plugin import jobs, signin, sync
+from plugin import jobs
 from plugin.models import JobRun
+from plugin.state import worker_state
 from plugin.status import last_run, run_dict
 from plugin.web.auth import require_api_key
 from plugin.web.errors import ApiError
 from plugin.web.schemas import JobRunOut, JobsPage, RunQueued, RunsPage, RunsQuery
 from plugin.web.spec import declare
 from plugin.web.validation import listing
-from plugin.worker import JOBS, worker_state
 
 bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1")
 require_api_key(bp)
-INTERVAL_SETTING = {sync.RECENTLY_ADDED: ("poll_interval_minutes", 60), sync.FULL_SCAN: ("full_scan_interval_hours",
-                                                                                      3600),
-                    signin.ACCESS_RECHECK: ("access_recheck_hours", 3600)}
 
 
 def job_overview(runtime) -> list[dict]:
     config = runtime.config()
     state = worker_state(runtime) or {}
     out = []
-    for name in JOBS:
-        setting, seconds = INTERVAL_SETTING[name]
+    for name, (setting, seconds) in jobs.SCHEDULE.items():
         with runtime.session() as s:
             active = s.scalars(select(JobRun).where(JobRun.job == name, JobRun.status.in_(("running", "queued")))
                                .order_by(JobRun.id.desc()).limit(1)).first()
@@ -53,8 +49,8 @@ def list_jobs():
 @declare("Queue a run now (the worker runs it)", responses={202: RunQueued, 404: None, 409: None}, tags=("jobs",))
 def run_now(name: str):
     runtime = current_app.extensions["plexbooks"]
-    if name not in JOBS:
-        raise ApiError(404, "unknown_job", f"no job named {name[:64]}; jobs: {', '.join(JOBS)}")
+    if name not in jobs.SCHEDULE:
+        raise ApiError(404, "unknown_job", f"no job named {name[:64]}; jobs: {', '.join(jobs.SCHEDULE)}")
     try:
         run_id = jobs.queue_run(runtime, name)
     except jobs.JobAlreadyRunning as exc:

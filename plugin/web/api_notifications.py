@@ -7,8 +7,17 @@ from plugin import notification_targets as targets
 from plugin.outbox import EVENTS
 from plugin.web.auth import require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.schemas import (CreateTarget, DeliveriesPage, DeliveriesQuery, NewTargetOut, TargetDeleted,
-                                TargetOut, TargetsPage, TargetsQuery, UpdateTarget)
+from plugin.web.schemas import (
+    CreateTarget,
+    DeliveriesPage,
+    DeliveriesQuery,
+    NewTargetOut,
+    TargetDeleted,
+    TargetOut,
+    TargetsPage,
+    TargetsQuery,
+    UpdateTarget,
+)
 from plugin.web.spec import declare
 from plugin.web.validation import listing
 

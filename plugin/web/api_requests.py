@@ -12,9 +12,20 @@ from plugin.models import STATUSES, AudiobookRequest, LibraryItem
 from plugin.serializers import item_dict, request_dict
 from plugin.web.auth import allow_users, current_principal, require_api_key
 from plugin.web.errors import ApiError
-from plugin.web.schemas import (AvailabilityBody, AvailabilityPage, CandidatesPage, CandidatesQuery, CreateRequest,
-                                 DeleteOut, DeleteQuery, RejectedOut, RequestOut, RequestPage, RequestsQuery,
-                                 UpdateRequest)
+from plugin.web.schemas import (
+    AvailabilityBody,
+    AvailabilityPage,
+    CandidatesPage,
+    CandidatesQuery,
+    CreateRequest,
+    DeleteOut,
+    DeleteQuery,
+    RejectedOut,
+    RequestOut,
+    RequestPage,
+    RequestsQuery,
+    UpdateRequest,
+)
 from plugin.web.spec import declare
 from plugin.web.validation import listing
 

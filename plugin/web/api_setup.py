@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from pydantic import Field
 from typing_extensions import Annotated
 
-from plugin import accounts, setup
+from plugin import accounts, setup, state
 from plugin.settings import BY_NAME
 from plugin.signin import SignedIn
 from plugin.web.api_auth import _address, _signed_in
@@ -102,16 +102,16 @@ class FoundServers(Out):
     servers: list[FoundServer] = []
 
 
-@bp.get("")
+@bp.get("", endpoint="state")
 @public
 @declare("Where first-run setup stands", auth="none", responses={200: SetupState}, tags=("setup",))
-def state():
+def setup_state():
     runtime = _runtime()
     config = runtime.config(with_secrets=False)
     configured = bool(config.plex_url) and (config.sources.get("plex_token") != "default")
     return jsonify({"needs_admin": not setup.admin_exists(runtime), "plex_configured": configured,
                     "library_configured": bool(config.plex_library),
-                    "machine_identifier": runtime.machine_identifier()})
+                    "machine_identifier": state.machine_identifier(runtime)})
 
 
 @bp.post("/admin")

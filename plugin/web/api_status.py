@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from plugin import state
 from plugin import status as status_mod
-from plugin.web.auth import require_api_key
 from plugin.settings import SETTINGS
+from plugin.web.auth import require_api_key
 from plugin.web.schemas import ConfigOut, StatusOut
 from plugin.web.spec import RawBody, declare
 
@@ -23,7 +24,7 @@ def get_status():
 def get_config():
     runtime = current_app.extensions["plexbooks"]
     return jsonify({"settings": runtime.config().public(), "client_identifier": runtime.client_identifier,
-                    "machine_identifier": runtime.machine_identifier(), "webhook_url": runtime.webhook_url()})
+                    "machine_identifier": state.machine_identifier(runtime), "webhook_url": state.webhook_url(runtime)})
 
 
 _TYPE_SCHEMA: dict[str, dict] = {

@@ -23,7 +23,7 @@ from typing import Callable, TypeVar
 
 from flask import Blueprint, current_app, g, request
 
-from plugin import accounts
+from plugin import accounts, state
 from plugin.web.errors import ApiError
 
 COOKIE = "plexbooks_session"
@@ -79,7 +79,7 @@ def _resolve() -> Principal | None:
     runtime = current_app.extensions["plexbooks"]
     key = request.headers.get("X-Api-Key")
     if key is not None:
-        if not runtime.check_api_key(key):
+        if not state.check_api_key(runtime, key):
             raise ApiError(401, "unauthorized", "a valid admin API key is required in the X-Api-Key header")
         return Principal(via="api_key", role="admin")
     cookie = request.cookies.get(COOKIE)

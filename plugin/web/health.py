@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from plugin.state import worker_state
 from plugin.web.schemas import Health
 from plugin.web.spec import declare
 
@@ -26,7 +27,6 @@ def healthz():
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return jsonify({"status": "unhealthy", "database": "unreachable"}), 503
     if runtime.config().health_requires_worker:
-        from plugin.worker import worker_state
         state = worker_state(runtime)
         if not (state and state["alive"]):
             return jsonify({"status": "unhealthy", "worker": "stopped" if state else "not started"}), 503

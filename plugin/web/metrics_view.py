@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from plugin import metrics
+from plugin import metrics, state
 from plugin.web.errors import ApiError
 from plugin.web.spec import declare
 
@@ -27,7 +27,7 @@ def presented_key() -> str | None:
          responses={200: ("text/plain", {"type": "string"}), 401: None})
 def scrape() -> Response:
     runtime = current_app.extensions["plexbooks"]
-    if not runtime.config(max_age=5.0).metrics_public and not runtime.check_api_key(presented_key()):
+    if not runtime.config(max_age=5.0).metrics_public and not state.check_api_key(runtime, presented_key()):
         raise ApiError(401, "unauthorized",
                        "a valid admin API key is required (X-Api-Key or Authorization: Bearer)")
     body, content_type = metrics.exposition(runtime)

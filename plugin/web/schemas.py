@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictInt, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    WithJsonSchema,
+)
 from typing_extensions import Annotated
 
+from plugin import notification_targets as targets
 from plugin.asin import normalize_asin
 from plugin.matching.evidence import MAX_DURATION_MS, check_duration_ms, check_language
-from plugin import notification_targets as targets
 from plugin.models import STATUSES
 from plugin.outbox import EVENTS
 from plugin.refresh import MAX_PATH

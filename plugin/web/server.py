@@ -6,6 +6,7 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
+from plugin import state
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _quick_exit_when_stopped(_arbiter, worker) -> None:
 
 def serve(runtime: Runtime) -> int:
     config = runtime.config()
-    generated = runtime.ensure_api_key()   # before forking, so workers do not race to generate one
+    generated = state.ensure_api_key(runtime)   # before forking, so workers do not race to generate one
     if generated:
         log.warning("Generated the admin API key (shown once, store it now): %s", generated)
     from plugin.accounts import ensure_env_admin
