@@ -157,7 +157,7 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
             report(phase="listing", albums_listed=listing.total,
                    albums_total=max(listing.total, listing.first_total or 0))
             writer.add_unchanged(page.unchanged)
-            writer.add_all(page.albums)
+            writer.add_all(page.albums, page.prepared)
         writer.add_all(albums)
         writer.flush()
         removed_ids: list[int] = []

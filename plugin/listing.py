@@ -3,7 +3,8 @@
 Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs one thread
 at a time: child processes parse pages on the other cores (each child takes every n-th
 page) while this process writes the pages already read. The children also set aside
-albums whose fingerprint matches the mirror, so a re-scan sends back little but guids.
+albums whose fingerprint matches the mirror, so a re-scan sends back little but guids,
+and derive the matcher's look-up keys of the others (``plugin.mirror.prepare``).
 
 Children are started as ``python -m plugin.listing`` (not multiprocessing's spawn, which
 re-imports the caller's main module): the job arrives pickled on stdin, pages go back as
@@ -18,7 +19,7 @@ import sys
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, cast
 
-from plugin import plex
+from plugin import mirror, plex
 from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError
 
 # How long the children may all stay silent before the scan gives up on them.
@@ -39,6 +40,7 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
             page = client.album_page(section, index * page_size, page_size)
             unchanged: list[str] = []
             records = []
+            prepared: dict[str, Any] = {}
             for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
                 guid = listed.guid
                 if guid:
@@ -46,10 +48,13 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
                     if known.get(guid) == digest:
                         unchanged.append(guid)
                         continue
-                    records.append(listed.record(digest))
+                    record = listed.record(digest)
+                    if record.title:
+                        prepared[guid] = mirror.prepare(record)
+                    records.append(record)
                 else:
                     records.append(listed.record())
-            conn.send(AlbumPage(page.offset, page.total_size, records, unchanged))
+            conn.send(AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared))
             index += stride
             if not page.albums or index * page_size >= page.total_size:
                 break

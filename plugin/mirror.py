@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from plugin import outbox
 from plugin.asin import asin_from_guid, path_asin
-from plugin.matching.candidates import refresh_asin_keys, store_keys
+from plugin.matching.candidates import refresh_asin_keys, store_keys, title_keys
 from plugin.models import LibraryItem, table
 from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
 
@@ -65,6 +65,16 @@ def skip_reason(album: AlbumRecord) -> str | None:
     return None
 
 
+def stored_title(album: AlbumRecord) -> str:
+    return (album.title or "").strip()[:MAX_TEXT]
+
+
+def prepare(album: AlbumRecord) -> frozenset[str]:
+    """What a listing child process derives for the writer: the look-up keys of the title
+    as it will be stored (:func:`plugin.matching.candidates.title_keys`)."""
+    return frozenset(title_keys(stored_title(album)))
+
+
 def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
     """The mirror columns of an album, or why it cannot be mirrored."""
     reason = skip_reason(album)
@@ -76,7 +86,7 @@ def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
         "guid": album.guid,
         "rating_key": album.rating_key,
         "section_key": album.section_key or "",
-        "title": (album.title or "").strip()[:MAX_TEXT],  # skip_reason: never None here
+        "title": stored_title(album),
         "author": author[:MAX_TEXT] if author else None,
         "asin": asin,
         "asin_source": "guid" if asin else None,
@@ -152,7 +162,8 @@ class MirrorWriter:
             return (found[0], found[1]) if found else None
         return self._existing.get(guid)
 
-    def add(self, album: AlbumRecord | ListedAlbum) -> None:
+    def add(self, album: AlbumRecord | ListedAlbum, prepared: dict[str, Any] | None = None) -> None:
+        """One album; ``prepared``: what a listing child derived for it already, by guid."""
         if isinstance(album, ListedAlbum):
             # A listing: an unchanged album (the common case of a re-scan) costs one
             # fingerprint and one dict lookup; nothing is built from it.
@@ -189,6 +200,8 @@ class MirrorWriter:
         else:
             self.counts.updated += 1
             row["_id"] = known[0]
+        if prepared and guid in prepared:
+            row["title_keys"] = prepared[guid]
         self._rows.append(row)
         self.written.append(guid)
         if len(self._rows) >= BATCH:
@@ -228,9 +241,9 @@ class MirrorWriter:
         assert self._existing is not None, "fingerprints need load_all()"
         return {guid: digest for guid, (_id, digest) in self._existing.items()}
 
-    def add_all(self, albums: Iterable[AlbumRecord | ListedAlbum]) -> None:
+    def add_all(self, albums: Iterable[AlbumRecord | ListedAlbum], prepared: dict[str, Any] | None = None) -> None:
         for album in albums:
-            self.add(album)
+            self.add(album, prepared)
 
     def written_ids(self) -> list[int]:
         """Ids of the rows this writer inserted or changed (after flush), read back once."""

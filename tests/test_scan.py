@@ -202,3 +202,18 @@ def test_not_configured(make_runtime, plex):
     summary = sync.full_scan(runtime)
     assert summary["status"] == "failed" and summary["error_class"] == "not_configured"
     assert set(summary["fields"]) >= {"plex_url", "plex_token"} or "plex_library" in summary["fields"]
+
+
+def test_look_up_keys_are_the_same_whichever_process_read_the_listing(make_runtime, plex, listing):
+    """Child processes derive the titles' look-up keys for the writer: they must be exactly the
+    keys the writer would derive (the migration's backfill derives them afresh)."""
+    from plugin.matching.candidates import KEYS, backfill_keys
+
+    runtime = make_runtime(plex, **listing)
+    assert sync.full_scan(runtime)["status"] == "ok"
+    with runtime.engine.begin() as conn:
+        written = sorted(conn.execute(select(KEYS.c.key, KEYS.c.item_id)).all())
+        conn.execute(KEYS.delete())
+        backfill_keys(conn)
+        derived = sorted(conn.execute(select(KEYS.c.key, KEYS.c.item_id)).all())
+    assert written == derived and len(written) >= len(plex.catalogue)

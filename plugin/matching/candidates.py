@@ -95,14 +95,15 @@ def item_keys(item: ItemSide) -> set[str]:
 
 
 def _fields(row: Any) -> tuple[Any, ...]:
-    """(id, guid, title, asin, external_guids, file_paths) of a row given as a mapping (the
-    writers' dicts; ``_id`` is the update's name for the id) or as an object with attributes."""
+    """(id, guid, title, asin, external_guids, file_paths, title keys) of a row given as a
+    mapping (the writers' dicts; ``_id`` is the update's name for the id; ``title_keys`` when
+    the reader already derived them) or as an object with attributes."""
     if type(row) is dict:
         get = row.get
         return (get("id", get("_id")), get("guid"), get("title"), get("asin"), get("external_guids"),
-                get("file_paths"))
+                get("file_paths"), get("title_keys"))
     return (getattr(row, "id", None), getattr(row, "guid", None), row.title, getattr(row, "asin", None),
-            getattr(row, "external_guids", None), getattr(row, "file_paths", None))
+            getattr(row, "external_guids", None), getattr(row, "file_paths", None), None)
 
 
 def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
@@ -126,14 +127,14 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
         by_guid.update((g, i) for i, g in conn.exec_driver_sql(sql, tuple(chunk)))
     values: list[tuple[str, int]] = []
     replaced: list[int] = []
-    for item_id, guid, title, asin, guids, paths in fields:
+    for item_id, guid, title, asin, guids, paths, derived in fields:
         if item_id is None:
             item_id = by_guid.get(guid)
             if item_id is None:
                 continue
         else:
             replaced.append(item_id)
-        keys = title_keys(title or "")
+        keys = set(derived) if derived is not None else title_keys(title or "")
         if asin or paths or guids or (guid and not guid.startswith("plex://")):
             side = ItemSide(title or "", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=tuple(paths or ()))
             keys.update(asin_key(a) for a in item_asins(side))
