@@ -167,65 +167,78 @@ print(len(albums))
     return elapsed, rss
 
 
-def run(report, quick: bool = False) -> None:
-    books = 20_000 if quick else 100_000
-    with simulator(books) as url:
-        fetch = [floor_fetch_parse(url)[0] for _ in range(3)]
-        _, rows = floor_fetch_parse(url)
-        upsert = [floor_upsert(rows) for _ in range(3)]
-        floor = sorted(fetch)[1] + sorted(upsert)[1]
-        report(f"floor fetch+parse {books} albums", fetch)
-        report(f"floor batched upsert {books} albums", upsert)
-        report(f"floor total {books} albums", [floor])
+def _scan(url: str, d: str) -> tuple[dict, float, int]:
+    env = {"PLEXBOOKS_DATA_DIR": d, "PLEXBOOKS_PLEX_URL": url, "PLEXBOOKS_PLEX_TOKEN": TOKEN,
+           "PLEXBOOKS_PLEX_LIBRARY": "3", "PLEXBOOKS_LOG_LEVEL": "WARNING"}
+    wall, rss, out = run_child([sys.executable, "-m", "plugin", "scan", "--json"], env)
+    return json.loads(out), wall, rss
 
-        track_runs = [floor_tracks(url) for _ in range(3)]
-        tracks_s = [t for t, _ in track_runs]
-        by_album = track_runs[0][1]
-        n_tracks = sum(len(v) for v in by_album.values())
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def run(report, quick: bool = False) -> None:
+    """Rounds of floor and plexbooks back to back: each ratio compares samples taken moments
+    apart, so a machine whose load changes during the run moves both sides of it."""
+    books = 20_000 if quick else 100_000
+    rounds = 3
+    with simulator(books) as url:
+        _, rows = floor_fetch_parse(url)
         keys = [r[1] for r in rows]
         sample = keys[::max(1, len(keys) // CHILDREN_SAMPLE)][:CHILDREN_SAMPLE]
         children_s = [floor_children(url, sample) * len(keys) / len(sample) for _ in range(2)]
-        details_update = [floor_details_update(rows, by_album) for _ in range(3)]
-        first_floor = floor + min(sorted(tracks_s)[1], min(children_s)) + sorted(details_update)[1]
-        report(f"floor track listing fetch+parse {books} albums ({n_tracks} tracks)", tracks_s,
-               tracks_per_album=round(n_tracks / books, 2))
-        report(f"floor per-album /children x{books} (scaled from {len(sample)})", children_s,
-               ratio_to_track_listing=round(min(children_s) / sorted(tracks_s)[1], 1))
-        report(f"floor details update {books} albums", details_update)
-        report(f"floor first scan with details {books} albums", [first_floor])
 
+        fetch, upsert, tracks_s, details_update, floors, first_floors = [], [], [], [], [], []
         scans, albums_phase, rescans, peaks, walls, rewalls = [], [], [], [], [], []
-        for _ in range(3):
+        first_ratio, album_ratio, rescan_ratio = [], [], []
+        n_tracks = 0
+        for _ in range(rounds):
+            fetch.append(floor_fetch_parse(url)[0])
+            upsert.append(floor_upsert(rows))
+            tracks_time, by_album = floor_tracks(url)
+            tracks_s.append(tracks_time)
+            n_tracks = sum(len(v) for v in by_album.values())
+            details_update.append(floor_details_update(rows, by_album))
+            floors.append(fetch[-1] + upsert[-1])
+            first_floors.append(floors[-1] + min(tracks_s[-1], min(children_s)) + details_update[-1])
             with tempfile.TemporaryDirectory() as d:
-                env = {"PLEXBOOKS_DATA_DIR": d, "PLEXBOOKS_PLEX_URL": url, "PLEXBOOKS_PLEX_TOKEN": TOKEN,
-                       "PLEXBOOKS_PLEX_LIBRARY": "3", "PLEXBOOKS_LOG_LEVEL": "WARNING"}
-                cmd = [sys.executable, "-m", "plugin", "scan", "--json"]
-                wall, rss, out = run_child(cmd, env)
-                summary = json.loads(out)
+                summary, wall, rss = _scan(url, d)
                 assert summary["status"] == "ok" and summary["new"] == books, summary
                 assert summary["details"]["fetched"] == books and summary["details"]["pending"] == 0, summary
                 scans.append(summary["duration_s"])
                 albums_phase.append(summary["phases_s"]["albums"])
                 walls.append(wall)
                 peaks.append(rss)
-                wall, _, out = run_child(cmd, env)
-                summary = json.loads(out)
+                summary, wall, _ = _scan(url, d)
                 assert summary["unchanged"] == books and summary["new"] == summary["updated"] == 0, summary
                 assert summary["details"]["fetched"] == 0, summary
                 rescans.append(summary["duration_s"])
                 rewalls.append(wall)
-        fetch_floor = sorted(fetch)[1]
+            first_ratio.append(scans[-1] / first_floors[-1])
+            album_ratio.append(albums_phase[-1] / floors[-1])
+            rescan_ratio.append(rescans[-1] / fetch[-1])
+
+        report(f"floor fetch+parse {books} albums", fetch)
+        report(f"floor batched upsert {books} albums", upsert)
+        report(f"floor total {books} albums", floors)
+        report(f"floor track listing fetch+parse {books} albums ({n_tracks} tracks)", tracks_s,
+               tracks_per_album=round(n_tracks / books, 2))
+        report(f"floor per-album /children x{books} (scaled from {len(sample)})", children_s,
+               ratio_to_track_listing=round(min(children_s) / _median(tracks_s), 1))
+        report(f"floor details update {books} albums", details_update)
+        report(f"floor first scan with details {books} albums", first_floors)
         report(f"plexbooks first full scan {books} albums with every detail", scans,
-               peak_rss_mb_all_processes=max(peaks), ratio_to_floor=round(sorted(scans)[1] / first_floor, 2),
-               command_wall_s=round(sorted(walls)[1], 3))
+               peak_rss_mb_all_processes=max(peaks), ratio_to_floor=round(_median(first_ratio), 2),
+               ratios_per_round=[round(r, 2) for r in first_ratio], command_wall_s=round(_median(walls), 3))
         report(f"plexbooks album phase of that scan {books} albums", albums_phase,
-               ratio_to_floor=round(sorted(albums_phase)[1] / floor, 2))
+               ratio_to_floor=round(_median(album_ratio), 2), ratios_per_round=[round(r, 2) for r in album_ratio])
         report(f"plexbooks re-scan {books} albums (unchanged, 0 writes)", rescans,
-               ratio_to_fetch_parse_floor=round(sorted(rescans)[1] / fetch_floor, 2),
-               command_wall_s=round(sorted(rewalls)[1], 3))
+               ratio_to_fetch_parse_floor=round(_median(rescan_ratio), 2),
+               ratios_per_round=[round(r, 2) for r in rescan_ratio], command_wall_s=round(_median(rewalls), 3))
         if quick:
             return
         with tempfile.TemporaryDirectory() as d:
             naive_s, naive_rss = plexapi_default(url, d)
         report(f"plexapi section.all() + ORM merge per row {books}", [naive_s], peak_rss_mb_all_processes=naive_rss,
-               ratio_to_plexbooks=round(naive_s / sorted(albums_phase)[1], 1))
+               ratio_to_plexbooks=round(naive_s / _median(albums_phase), 1))

@@ -322,8 +322,10 @@ class DetailsWriter:
         """rows: (id, author, asin_source, album updated_at, tracks)."""
         with_path: list[tuple] = []
         with_guid: list[tuple] = []
+        files_of: list[tuple[int, list[str]]] = []
         for item_id, author, asin_source, updated_at, tracks in rows:
             v = details_values(author, asin_source, tracks)
+            files_of.append((item_id, v["file_paths"] or []))
             paths = None if v["file_paths"] is None else self._to_json(v["file_paths"])
             if "asin" in v:
                 with_path.append((paths, v["duration_ms"], v["narrator"], v["asin"], v["asin_source"],
@@ -334,5 +336,5 @@ class DetailsWriter:
             self.conn.exec_driver_sql(self._sql_path, with_path)
         if with_guid:
             self.conn.exec_driver_sql(self._sql_guid, with_guid)
-        refresh_asin_keys(self.conn, [r[0] for r in rows])     # a path ASIN is a look-up key too
+        refresh_asin_keys(self.conn, files_of)     # a path ASIN is a look-up key too
         return len(rows)

@@ -26,7 +26,7 @@ that writes the rows; the migration that made the table filled it with :func:`ba
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
@@ -161,32 +161,33 @@ def refresh_keys(conn: Connection, ids: Iterable[int] = (), guids: Iterable[str]
     return written
 
 
-def refresh_asin_keys(conn: Connection, ids: Iterable[int]) -> int:
-    """Bring the ``asin:`` keys of rows whose track details just changed up to date.
+def refresh_asin_keys(conn: Connection, rows: Iterable[tuple[int, Sequence[str]]]) -> int:
+    """Bring the ``asin:`` keys of rows whose track details were just written up to date;
+    ``rows`` are (id, the album's file paths now). Returns the keys deleted or inserted.
 
     Details change a row's file paths (and with them its path ASIN), never its title, so
     its title keys stay; re-deriving them for every album of a first scan would cost as
-    much as the scan's whole write. Only keys that differ are deleted or inserted."""
-    wanted = list(ids)
+    much as the scan's whole write. The file paths come from the caller, which has them at
+    hand: reading them back would decode every album's JSON once more."""
+    wanted = {item_id: tuple(files) for item_id, files in rows}
+    ids = list(wanted)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     changed = 0
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
-        rows = conn.execute(select(ITEMS.c.id, ITEMS.c.asin, ITEMS.c.guid, ITEMS.c.external_guids,
-                                   ITEMS.c.file_paths).where(ITEMS.c.id.in_(chunk))).all()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
         have: dict[int, set[str]] = {}
         for key, item_id in conn.execute(select(KEYS.c.key, KEYS.c.item_id).where(
                 KEYS.c.item_id.in_(chunk), KEYS.c.key.startswith(ASIN_PREFIX, autoescape=True))):
             have.setdefault(item_id, set()).add(key)
         stale: list[tuple[str, int]] = []
         fresh: list[tuple[str, int]] = []
-        for row in rows:
-            side = ItemSide("", asin=row.asin, guid=row.guid, guids=tuple(row.external_guids or ()),
-                            file_paths=tuple(row.file_paths or ()))
+        for item_id, asin, guid, guids in conn.execute(select(ITEMS.c.id, ITEMS.c.asin, ITEMS.c.guid,
+                                                              ITEMS.c.external_guids).where(ITEMS.c.id.in_(chunk))):
+            side = ItemSide("", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=wanted[item_id])
             keys = {asin_key(a) for a in item_asins(side)}
-            old = have.get(row.id, set())
-            stale.extend((k, row.id) for k in old - keys)
-            fresh.extend((k, row.id) for k in keys - old)
+            old = have.get(item_id, set())
+            stale.extend((k, item_id) for k in old - keys)
+            fresh.extend((k, item_id) for k in keys - old)
         if stale:
             conn.exec_driver_sql(f"DELETE FROM {KEYS.name} WHERE key = {mark} AND item_id = {mark}", stale)
         if fresh:
