@@ -4,7 +4,7 @@ Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs 
 at a time: child processes parse pages on the other cores (each child takes every n-th
 page) while this process writes the pages already read. The children also set aside
 albums whose fingerprint matches the mirror, so a re-scan sends back little but guids,
-and derive the matcher's look-up keys of the others (``plugin.mirror.prepare``).
+and derive the matcher's look-up keys of the others (``plugin.prepare``).
 
 Children are started as ``python -m plugin.listing`` (not multiprocessing's spawn, which
 re-imports the caller's main module): the job arrives pickled on stdin, pages go back as
@@ -19,8 +19,9 @@ import sys
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, cast
 
-from plugin import mirror, plex
+from plugin import plex
 from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError
+from plugin.prepare import prepare
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
@@ -50,7 +51,7 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
                         continue
                     record = listed.record(digest)
                     if record.title:
-                        prepared[guid] = mirror.prepare(record)
+                        prepared[guid] = prepare(record)
                     records.append(record)
                 else:
                     records.append(listed.record())

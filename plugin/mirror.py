@@ -22,16 +22,16 @@ from sqlalchemy.engine import Connection
 
 from plugin import outbox
 from plugin.asin import asin_from_guid, path_asin
-from plugin.matching.candidates import refresh_asin_keys, store_keys, title_keys
+from plugin.matching.candidates import refresh_asin_keys, store_keys
 from plugin.models import LibraryItem, table
 from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
+from plugin.prepare import MAX_TEXT, stored_title
 
 ITEMS = table(LibraryItem)
 INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
                   "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash",
                   "first_seen_at", "last_seen_at")
 BATCH = 1000
-MAX_TEXT = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +63,6 @@ def skip_reason(album: AlbumRecord) -> str | None:
     if len(album.guid) > 512:
         return "guid_too_long"
     return None
-
-
-def stored_title(album: AlbumRecord) -> str:
-    return (album.title or "").strip()[:MAX_TEXT]
-
-
-def prepare(album: AlbumRecord) -> frozenset[str]:
-    """What a listing child process derives for the writer: the look-up keys of the title
-    as it will be stored (:func:`plugin.matching.candidates.title_keys`)."""
-    return frozenset(title_keys(stored_title(album)))
 
 
 def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:

@@ -33,9 +33,9 @@ from sqlalchemy.engine import Connection
 
 from plugin.asin import normalize_asin
 from plugin.matching.decision import Decision
-from plugin.matching.indexes import MatchIndex, _halves, _ik
+from plugin.matching.indexes import MatchIndex, _halves
+from plugin.matching.keys import ASIN_PREFIX, asin_key, title_keys, word_key
 from plugin.matching.sides import ItemSide, RequestSide, item_asins
-from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title, parse_title
 from plugin.models import LibraryItem, LibraryItemKey, table
 
@@ -43,8 +43,6 @@ ITEMS = table(LibraryItem)
 KEYS = table(LibraryItemKey)
 ITEM_COLUMNS = (ITEMS.c.id, ITEMS.c.title, ITEMS.c.author, ITEMS.c.narrator, ITEMS.c.guid,
                 ITEMS.c.external_guids, ITEMS.c.file_paths, ITEMS.c.duration_ms)
-KEY_LENGTH = 64
-ASIN_PREFIX = "asin:"
 CHUNK = 500
 
 
@@ -62,28 +60,6 @@ def request_side(row: Any) -> RequestSide:
 
 
 # ----------------------------------------------------------------------- the keys
-
-
-def word_key(word: str) -> str:
-    """The key a title word is stored and looked up under (the indexes' respelling key)."""
-    return _ik(word)[:KEY_LENGTH]
-
-
-def asin_key(asin: str) -> str:
-    return ASIN_PREFIX + asin
-
-
-def title_keys(title: str) -> set[str]:
-    """The keys a library title is filed under: an anchor per sure part, unsure words whole."""
-    _words, parts, loose = sketch_title(title)
-    keys = {word_key(max(part, key=_anchor_order)) for part in parts}
-    for bag in loose:
-        keys.update(map(word_key, bag))
-    return keys
-
-
-def _anchor_order(word: str) -> tuple[int, str]:
-    return len(word), word  # the longest word, which is mostly the rarest; ties by spelling
 
 
 def item_keys(item: ItemSide) -> set[str]:

@@ -1,0 +1,32 @@
+"""The look-up keys of a library title, by the matcher's own normalization (the rule is in
+:mod:`plugin.matching.candidates`). Its own module, free of the database layers, so a
+listing child process can derive them cheaply while the parent writes."""
+from __future__ import annotations
+
+from plugin.matching.indexes import _ik
+from plugin.matching.sketch import sketch_title
+
+KEY_LENGTH = 64
+ASIN_PREFIX = "asin:"
+
+
+def word_key(word: str) -> str:
+    """The key a title word is stored and looked up under (the indexes' respelling key)."""
+    return _ik(word)[:KEY_LENGTH]
+
+
+def asin_key(asin: str) -> str:
+    return ASIN_PREFIX + asin
+
+
+def title_keys(title: str) -> set[str]:
+    """The keys a library title is filed under: an anchor per sure part, unsure words whole."""
+    _words, parts, loose = sketch_title(title)
+    keys = {word_key(max(part, key=_anchor_order)) for part in parts}
+    for bag in loose:
+        keys.update(map(word_key, bag))
+    return keys
+
+
+def _anchor_order(word: str) -> tuple[int, str]:
+    return len(word), word  # the longest word, which is mostly the rarest; ties by spelling
