@@ -38,6 +38,7 @@ from tests.conftest import API_KEY, environment
 from tests.processes import Proc, free_port, wait_for, wait_http
 
 SECRET = "soak-webhook-secret-0123"
+AUTHORS = 40
 FAULT_MODES = ["error500", "error503", "unauthorized", "malformed_xml", "no_total_size", "drop_connection",
                "truncated", "empty", "slow"]
 FAULT_PATHS = ["/library/sections/3/all", "/library/metadata/", None]
@@ -148,7 +149,10 @@ class Stack:
         """A book arrives in Plex; the pipeline asked for it before (so it has a request to complete)."""
         self.counter += 1
         n = self.counter
-        title, author = f"Soak Book {n:05d} Quill", f"Author {n:05d} Ink"
+        # a library has far fewer authors than books: a few dozen write them all. (One new author
+        # per book would grow the matcher's bounded author-pair cache without end in a short run:
+        # a request is compared with every open one, so n authors fill n*(n-1)/2 entries.)
+        title, author = f"Soak Book {n:05d} Quill", f"Author {n % AUTHORS:02d} Ink"
         asin = f"B0SOAK{n:04d}"[:10]
         if request_it:
             response = self.api("POST", "/api/v1/requests", json={"title": title, "author": author, "asin": asin,
@@ -279,6 +283,51 @@ class Stack:
 
 
 # ------------------------------------------------------------------------------ the soak
+class WebhookSender:
+    """Webhooks at a fixed rate, open loop, from a small pool of threads (one keep-alive
+    connection each): a slow answer delays no later send. At most ``max_in_flight`` are
+    outstanding; beyond that the caller waits (the load is bounded, and a server that cannot keep
+    up shows as a lower achieved rate, not as an ever-growing queue)."""
+
+    def __init__(self, stack: Stack, per_s: float, threads: int = 12, max_in_flight: int = 48):
+        self.stack, self.tick = stack, 1.0 / per_s
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook")
+        self.slots = threading.BoundedSemaphore(max_in_flight)
+        self.futures: list[Future] = []
+        self.start = self.next_at = time.monotonic()
+        self.sent = 0
+        self.lag_max = 0.0           # how late a send started after its slot, at worst (seconds)
+        self.done_at: list[float] = []
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def send(self, album: Any) -> None:
+        scheduled = self.next_at
+        self.next_at += self.tick
+        self.slots.acquire()
+        self.sent += 1
+        self.futures.append(self.pool.submit(self._post, album, scheduled))
+
+    def _post(self, album: Any, scheduled: float) -> int:
+        try:
+            self.lag_max = max(self.lag_max, round(time.monotonic() - scheduled, 3))
+            return self.stack.post_webhook(album)
+        finally:
+            self.done_at.append(time.monotonic())
+            self.slots.release()
+
+    def finish(self) -> float:
+        """Waits for every answer (raising the first failure); the achieved rate: answers per
+        second from the first send to the last answer."""
+        self.pool.shutdown(wait=True)
+        for future in self.futures:
+            future.result()
+        if not self.done_at:
+            return 0.0
+        return round(len(self.done_at) / max(1e-6, max(self.done_at) - self.start), 1)
+
+
 def soak(seconds: float, root: Path, database_url: str | None = None, *, webhooks_per_s: float = 50.0,
          scan_every_s: float = 30.0, seed: int = 11, log: Callable[[str], None] = lambda _m: None
          ) -> dict[str, Any]:
@@ -310,19 +359,14 @@ def soak(seconds: float, root: Path, database_url: str | None = None, *, webhook
         start = time.monotonic()
         next_scan = start + scan_every_s
         next_fault = start + rnd.uniform(2, 6)
-        tick = 1.0 / webhooks_per_s
-        next_hook = start
-        posters = ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook")
-        posted: list[Future] = []
+        sender = WebhookSender(stack, webhooks_per_s)
         while time.monotonic() - start < seconds:
             now = time.monotonic()
-            while now >= next_hook:                       # paced at webhooks_per_s, open loop
-                next_hook += tick
+            while sender.due(now):                        # paced at webhooks_per_s, open loop
                 if not recent or rnd.random() < 0.06:
                     recent.append(stack.new_book(webhooks=False))
                     recent = recent[-40:]
-                posted.append(posters.submit(stack.post_webhook, rnd.choice(recent)))  # new books, replays
-                counts["webhooks"] += 1
+                sender.send(rnd.choice(recent))           # new books and replays
             if rnd.random() < 0.1:
                 path = rnd.choice(["/api/v1/library?limit=20", "/api/v1/status", "/api/v1/requests?limit=20",
                                    "/api/v1/jobs", f"/api/v1/library?q={rnd.choice(['soak', 'book', 'ink'])}"])
@@ -339,18 +383,18 @@ def soak(seconds: float, root: Path, database_url: str | None = None, *, webhook
                 next_fault = now + rnd.uniform(2, 6)
                 stack.random_fault(rnd)
                 counts["faults"] += 1
-            time.sleep(max(0.0, min(next_hook, next_scan) - time.monotonic()))
-        posters.shutdown(wait=True)
-        for future in posted:
-            future.result()                               # every webhook got a 2xx
+            time.sleep(max(0.0, min(sender.next_at, next_scan) - time.monotonic()))
+        rate = sender.finish()                            # every webhook got a 2xx, or this raises
+        counts["webhooks"] = sender.sent
         elapsed = time.monotonic() - start
         stop.set()
         sampler.join(3)
         log(f"load done after {elapsed:.0f} s: {counts}; settling")
         stack.settle()
         result = stack.check_invariants()
-        result.update(counts, seconds=round(elapsed, 1), webhooks_per_s=round(counts["webhooks"] / elapsed, 1),
-                      memory=memory_growth(samples), errors=stack.unexpected_errors())
+        result.update(counts, seconds=round(elapsed, 1), webhooks_per_s=rate, webhook_lag_max_s=sender.lag_max,
+                      memory=memory_growth(samples), rss_series=rss_series(samples),
+                      errors=stack.unexpected_errors())
         return result
     finally:
         stop.set()
@@ -370,6 +414,16 @@ def memory_growth(samples: dict[str, list[tuple[float, int]]], warmup: float = 0
             base = statistics.median(after)
             out[name] = {"rss_mb_after_warmup": round(base / 1024, 1), "rss_mb_end": round(statistics.median(end) / 1024, 1),
                          "growth": round(statistics.median(end) / base - 1, 4)}
+    return out
+
+
+def rss_series(samples: dict[str, list[tuple[float, int]]], points: int = 12) -> dict[str, list[float]]:
+    """Per process: RSS in MB at ``points`` evenly spaced moments (to see the shape of a growth)."""
+    out: dict[str, list[float]] = {}
+    for name, series in samples.items():
+        if series:
+            step = max(1, len(series) // points)
+            out[name] = [round(kb / 1024, 1) for _t, kb in series[::step]]
     return out
 
 
@@ -406,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
 def _text(r: dict[str, Any]) -> str:
     mem = ", ".join(f"{n} {m['rss_mb_after_warmup']}->{m['rss_mb_end']} MB ({m['growth']:+.1%})"
                     for n, m in r["memory"].items())
-    return (f"soak on {r['database']}: {r['seconds']} s, {r['webhooks']} webhooks ({r['webhooks_per_s']}/s), "
+    return (f"soak on {r['database']}: {r['seconds']} s, {r['webhooks']} webhooks ({r['webhooks_per_s']}/s answered, "
+            f"a send {r['webhook_lag_max_s']} s late at worst), "
             f"{r['reads']} API reads, {r['writes']} writes, {r['scans']} scans, {r['faults']} faults; "
             f"{r['albums']} albums mirrored exactly, {r['accepted_events']} accepted events all processed, "
             f"{r['available']}/{r['requests']} requests available, {r['match_lines']} 'Match found!' (none twice); "

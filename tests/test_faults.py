@@ -1,11 +1,14 @@
 """Every path meets every fault, through the simulator's fault API.
 
 Paths: full scan, recently-added poll, real-time event processing (webhook -> inbox), the
-websocket listener, deletion from Plex, the connection test (`plexbooks connect`) and the
-status check. Faults: 500, 503, 401, slow (past the timeout), truncated, malformed, no
+websocket listener, deletion from Plex, the connection test (`plexbooks connect`), the
+status check, and the plex.tv calls (starting a sign-in, finishing it -- the PIN check, then
+the account and its servers mid-way --, the access re-check, a user's token refresh for their
+ratings). Faults: 500, 503, 401, slow (past the timeout), truncated, malformed, no
 totalSize, empty, dropped connection. For each: the run (or event, or answer) says what
 happened, the mirror is intact, the status explains it, and the next attempt after the fault
-ends succeeds with nothing done by hand.
+ends succeeds with nothing done by hand. For plex.tv: a precise JSON 502/503 (never a 500),
+no user, session or PIN use left behind, and ``plextv_status`` says why.
 """
 from __future__ import annotations
 
@@ -235,3 +238,147 @@ def test_status_explains_an_unreachable_plex_then_recovers(rt, plex, client):
             continue
         assert reach["reachable"] is False and reach["error_class"] in classes | {"plex_unreachable"}, (name, reach)
         assert plex_reachability(rt, fresh=True)["reachable"] is True
+
+
+# ------------------------------------------------------------------------------ plex.tv
+# mode -> (the simulated plex.tv's fault, the API's answer: status and error code)
+PLEXTV_FAULTS: dict[str, tuple[dict, tuple[int, str]]] = {
+    "500": ({"mode": "error500"}, (503, "plextv_unreachable")),
+    "503": ({"mode": "error503"}, (503, "plextv_unreachable")),
+    "401": ({"mode": "unauthorized"}, (502, "plextv_unauthorized")),
+    "slow": ({"mode": "slow", "seconds": 1.5}, (503, "plextv_unreachable")),
+    "truncated": ({"mode": "truncated"}, (503, "plextv_unreachable")),
+    "malformed": ({"mode": "malformed"}, (502, "plextv_bad_response")),
+    "not_json": ({"mode": "garbage"}, (502, "plextv_bad_response")),
+    "empty": ({"mode": "empty"}, (502, "plextv_bad_response")),
+    "dropped": ({"mode": "drop_connection"}, (503, "plextv_unreachable")),
+}
+
+
+@pytest.fixture
+def tv_rt(make_runtime, plex, plextv):
+    """Connected to ``plex`` and pointed at its plex.tv; a 1 s timeout makes "slow" a timeout."""
+    from tests.conftest import plextv_env
+    runtime = make_runtime(plex, PLEXBOOKS_PLEX_TIMEOUT="1", **plextv_env(plextv))
+    runtime.remember_machine_identifier(plex.machine_identifier)
+    return runtime
+
+
+@pytest.fixture
+def tv_app(tv_rt):
+    from plugin.web import create_app
+    return create_app(tv_rt, {"TESTING": True})
+
+
+def _precise(response, expected: tuple[int, str], name: str, plextv) -> None:
+    """A JSON error in the one shape with the expected status and code; nothing secret in it."""
+    body = response.get_json(silent=True)
+    assert (response.status_code, (body or {}).get("error", {}).get("code")) == expected, (name, response.data)
+    assert set(body["error"]) <= {"code", "message", "fields"} and body["error"]["message"], name
+    assert "Traceback" not in response.get_data(as_text=True)
+    tokens = [u.plextv_token for u in plextv.users.all()] + [u.server_token for u in plextv.users.all()]
+    assert not [t for t in tokens if t and t in response.get_data(as_text=True)], name
+
+
+def _users_and_sessions(runtime) -> tuple[int, int]:
+    from sqlalchemy import func
+    from plugin.models import AuthSession, User
+    with runtime.session() as s:
+        return (s.scalar(select(func.count()).select_from(User).where(User.kind == "plex")) or 0,
+                s.scalar(select(func.count()).select_from(AuthSession)) or 0)
+
+
+def test_starting_a_plex_sign_in_meets_every_plextv_fault(tv_app, tv_rt, plextv):
+    from plugin.models import AuthPin
+    client = tv_app.test_client()
+    for name, (fault, expected) in PLEXTV_FAULTS.items():
+        plextv.set_failure(path="/api/v2/pins", **fault)
+        response = client.post("/api/v1/auth/plex/pins")
+        plextv.clear_failures()
+        _precise(response, expected, name, plextv)
+        with tv_rt.session() as s:
+            assert s.scalar(select(AuthPin.id)) is None, name              # no PIN stored for a failure
+        assert client.post("/api/v1/auth/plex/pins").status_code == 201, name   # works again by itself
+        with tv_rt.session() as s:
+            s.query(AuthPin).delete()
+
+
+@pytest.mark.parametrize("step", ["pin", "account", "resources"])
+def test_finishing_a_plex_sign_in_meets_every_plextv_fault(tv_app, tv_rt, plextv, step):
+    """plex.tv fails when the PIN is checked, or mid-way once it was claimed (reading the
+    account, then its servers): no user, no session, and the same PIN signs in afterwards."""
+    from tests.signin_helpers import approve, start_pin
+    path = {"pin": "/api/v2/pins/", "account": "/api/v2/user", "resources": "/api/v2/resources"}[step]
+    for name, (fault, expected) in PLEXTV_FAULTS.items():
+        client = tv_app.test_client()
+        pin = start_pin(client)
+        approve(plextv, pin["id"], "reader")
+        plextv.set_failure(path=path, **fault)
+        response = client.post(f"/api/v1/auth/plex/pins/{pin['id']}/claim")
+        plextv.clear_failures()
+        _precise(response, expected, name, plextv)
+        assert "Set-Cookie" not in response.headers, name
+        assert _users_and_sessions(tv_rt) == (0, 0), (name, step)          # nothing half-written
+        assert client.get("/api/v1/me").status_code == 401, name
+        again = client.post(f"/api/v1/auth/plex/pins/{pin['id']}/claim")   # the PIN is still good
+        assert again.status_code == 200, (name, step, again.get_json())
+        assert client.get("/api/v1/me").get_json()["username"] == "reader", name
+        assert _users_and_sessions(tv_rt) == (1, 1), name
+        from plugin.models import AuthSession, User
+        with tv_rt.session() as s:                                         # the next fault starts afresh
+            s.query(AuthSession).delete()
+            s.query(User).delete()
+
+
+def test_the_access_recheck_meets_every_plextv_fault(tv_app, tv_rt, plextv):
+    """A failed re-check keeps the sessions and says so on the status; a 401 is plex.tv saying
+    the user's token was revoked, so that one ends the user's sessions (sign in again)."""
+    from plugin import signin
+    from tests.signin_helpers import sign_in
+    api = tv_app.test_client()
+    for name, (fault, _expected) in PLEXTV_FAULTS.items():
+        reader, _csrf, _user = sign_in(tv_app, plextv, "reader")
+        plextv.set_failure(path="/api/v2/resources", **fault)
+        summary = signin.access_recheck(tv_rt, trigger="test")
+        plextv.clear_failures()
+        status = _status(api)["plextv"]
+        if name == "401":
+            assert summary["status"] == "ok" and summary["token_revoked"] == 1, summary
+            assert reader.get("/api/v1/me").status_code == 401
+            sign_in(tv_app, plextv, "reader")                               # signing in again works
+        else:
+            assert summary["status"] == "failed" and summary["error_class"] == "plextv_unreachable", (name, summary)
+            assert summary["sessions_kept"] is True and summary["error"], name
+            assert reader.get("/api/v1/me").status_code == 200, name        # nobody is thrown out
+            assert status["reachable"] is False and status["error"] and "sessions are kept" in status["hint"], name
+            assert status["last_access_recheck"]["error_class"] == "plextv_unreachable", name
+            assert "Traceback" not in json.dumps(status)
+        again = signin.access_recheck(tv_rt, trigger="test")               # the next scheduled one
+        assert again["status"] == "ok" and again["token_revoked"] == 0, (name, again)
+        status = _status(api)["plextv"]
+        assert status["reachable"] is True and "hint" not in status and not status["error"], name
+
+
+def test_a_users_ratings_meet_every_plextv_fault(tv_app, tv_rt, plex, plextv):
+    """The user's server token is refused by Plex, so plexbooks asks plex.tv for a fresh one."""
+    from plugin.models import User
+    from tests.signin_helpers import sign_in
+    first = plex.catalogue.ordered()[0].rating_key
+    plex.set_user_ratings("reader", {first: 7.0})
+    for name, (fault, expected) in PLEXTV_FAULTS.items():
+        reader, _csrf, user = sign_in(tv_app, plextv, "reader")
+        with tv_rt.session() as s:
+            s.get(User, user["id"]).server_token = tv_rt.vault.encrypt(f"refused-server-token-{name}")
+        plextv.set_failure(path="/api/v2/resources", **fault)
+        response = reader.get("/api/v1/me/ratings")
+        plextv.clear_failures()
+        if name == "401":                          # the plex.tv token was revoked: signed out
+            _precise(response, (401, "unauthorized"), name, plextv)
+            assert reader.get("/api/v1/me").status_code == 401
+            continue
+        _precise(response, expected, name, plextv)
+        with tv_rt.session() as s:                 # nothing stored from a failed answer
+            assert tv_rt.vault.decrypt(s.get(User, user["id"]).server_token)[0] == f"refused-server-token-{name}"
+        answer = reader.get("/api/v1/me/ratings")  # plex.tv answers again: a fresh token, the ratings
+        assert answer.status_code == 200, (name, answer.get_json())
+        assert [r["user_rating"] for r in answer.get_json()["items"]] == [7.0], name

@@ -152,6 +152,43 @@ def test_faults(plextv, mode, status):
     assert bad.status_code == 400
 
 
+def test_more_faults_spoil_the_answer_each_its_own_way(plextv):
+    def fault(mode: str, **extra) -> None:
+        answer = requests.post(f"{plextv.url}/_simulator/failures", json={"mode": mode, "count": 1, **extra},
+                               timeout=5)
+        assert answer.status_code == 200, answer.text
+
+    def pin() -> requests.Response:
+        return requests.post(f"{plextv.url}/api/v2/pins", headers=JSON, timeout=5)
+
+    fault("error503")
+    assert pin().status_code == 503
+    fault("empty")
+    empty = pin()
+    assert empty.status_code == 200 and empty.content == b""
+    fault("malformed")
+    malformed = pin()
+    assert malformed.status_code == 200 and malformed.json() == [{"unexpected": True}]   # JSON, wrong shape
+    fault("malformed")
+    assert requests.get(f"{plextv.url}/api/v2/resources", headers=JSON, timeout=5).json() == {
+        "resources": "elsewhere"}                                                          # an object, not a list
+    fault("truncated")
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):   # fewer bytes than Content-Length
+        pin()
+    fault("drop_connection")
+    with pytest.raises(requests.ConnectionError):
+        pin()
+    fault("slow", seconds=0.6)
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{plextv.url}/api/v2/pins", headers=JSON, timeout=0.3)
+    # "after": the first matching request is answered, the next one fails (a failure mid-way)
+    fault("error500", path="/api/v2/pins", after=1)
+    assert pin().status_code == 201 and pin().status_code == 500
+    assert pin().status_code == 201                      # count=1: the fault is spent
+    bad = requests.post(f"{plextv.url}/_simulator/failures", json={"mode": "empty", "after": -1}, timeout=5)
+    assert bad.status_code == 400
+
+
 def test_plexbooks_simulate_starts_plextv_too(tmp_path):
     from tests.processes import Proc, free_port, wait_for, wait_http
     port, tv_port = free_port(), free_port()

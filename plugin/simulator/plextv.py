@@ -19,8 +19,10 @@ shaped like the recordings in ``fixtures/plex/``):
 
 Control (no token): ``POST /_simulator/pins/{id}/claim`` ``{"username"}``,
 ``POST /_simulator/pins/{id}/expire``, ``PATCH /_simulator/pins`` ``{"ttl_seconds"}`` (new PINs' lifetime),
-``GET /_simulator/pins``, ``POST|DELETE /_simulator/failures`` (modes ``error500``,
-``slow``, ``garbage``, ``unauthorized``, ``drop_connection``), ``GET /_simulator/users``.
+``GET /_simulator/pins``, ``POST|DELETE /_simulator/failures`` (modes ``error500``, ``error503``,
+``slow``, ``garbage``, ``malformed``, ``truncated``, ``empty``, ``unauthorized``,
+``drop_connection``; ``after`` lets that many matching requests through first),
+``GET /_simulator/users``.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import html
 import json
 import logging
 import secrets
+import socket
 import string
 import threading
 import time
@@ -46,7 +49,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PLEXTV_FAILURE_MODES = ("error500", "slow", "garbage", "unauthorized", "drop_connection")
+# error500/error503: a 5xx page; unauthorized: 401 as plex.tv words it; slow: waits ``seconds``
+# then answers; garbage: bytes that are neither JSON nor XML; malformed: well-formed JSON (or
+# XML) of the wrong shape; truncated: the body cut short of its Content-Length, connection
+# closed; empty: 200 with no body; drop_connection: the connection closed, no answer.
+PLEXTV_FAILURE_MODES = ("error500", "error503", "slow", "garbage", "malformed", "truncated", "empty",
+                        "unauthorized", "drop_connection")
 PIN_TTL_S = 900.0
 SERVER_VERSION = "1.41.3.9314-a0bfb8370"
 _STRONG_ALPHABET = string.ascii_lowercase + string.digits
@@ -85,6 +93,8 @@ class _Fault:
     count: int | None
     path: str | None
     seconds: float
+    after: int = 0
+    seen: int = 0
     fired: int = 0
 
 
@@ -201,15 +211,19 @@ class SimulatedPlexTV:
 
     # -------------------------------------------------------------- faults
     def set_failure(self, mode: str, count: int | None = None, *, path: str | None = None,
-                    seconds: float = 2.0) -> None:
+                    seconds: float = 2.0, after: int = 0) -> None:
         """Fault every plex.tv API request whose path starts with ``path`` (all when None) for the
-        next ``count`` requests (None: until cleared). ``slow`` waits ``seconds`` and then answers."""
+        next ``count`` requests (None: until cleared), once ``after`` of them have been answered
+        normally (a failure mid-way through a flow). ``slow`` waits ``seconds`` and then answers."""
         if mode not in PLEXTV_FAILURE_MODES:
             raise ValueError(f"mode must be one of {PLEXTV_FAILURE_MODES}")
         if count is not None and int(count) < 1:
             raise ValueError("count must be >= 1 or None")
+        if int(after) < 0:
+            raise ValueError("after must be >= 0")
         with self._lock:
-            self._faults.append(_Fault(mode, None if count is None else int(count), path, float(seconds)))
+            self._faults.append(_Fault(mode, None if count is None else int(count), path, float(seconds),
+                                       int(after)))
 
     def clear_failures(self) -> None:
         with self._lock:
@@ -220,6 +234,9 @@ class SimulatedPlexTV:
             for fault in self._faults:
                 if fault.path and not path.startswith(fault.path):
                     continue
+                fault.seen += 1
+                if fault.seen <= fault.after:
+                    return None
                 fault.fired += 1
                 if fault.count is not None and fault.fired >= fault.count:
                     self._faults.remove(fault)
@@ -435,13 +452,35 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.mode == "slow":
             self.tv._stopping.wait(min(fault.seconds, 300.0))
             return False
+        json_asked = "json" in self.headers.get("Accept", "")
+        ctype = "application/json" if json_asked else "application/xml"
         if fault.mode == "error500":
             self._send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
+        elif fault.mode == "error503":
+            self._send(503, b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "text/html")
         elif fault.mode == "unauthorized":
             self._error(401, 1001, "User could not be authenticated")
         elif fault.mode == "garbage":
-            self._send(200, b"\x00<<not json or xml {{", "application/json" if "json" in
-                       self.headers.get("Accept", "") else "application/xml")
+            self._send(200, b"\x00<<not json or xml {{", ctype)
+        elif fault.mode == "malformed":
+            # parses, but is not what was asked: a list where an object belongs, an object
+            # where a list belongs, and neither has the fields a client reads
+            body = b'[{"unexpected": true}]' if json_asked else b'<?xml version="1.0"?>\n<unexpected/>\n'
+            if json_asked and self.path.split("?")[0].rstrip("/").endswith("/resources"):
+                body = b'{"resources": "elsewhere"}'
+            self._send(200, body, ctype)
+        elif fault.mode == "empty":
+            self._send(200, b"", ctype)
+        elif fault.mode == "truncated":
+            body = b'{"id": 1, "code": "abcdefghij' if json_asked else b'<?xml version="1.0"?>\n<pin id="1'
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body) + 200))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
         elif fault.mode == "drop_connection":
             self.close_connection = True
             self.connection.close()
@@ -564,7 +603,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts == ["failures"] and method == "POST":
             try:
                 tv.set_failure(str(data.get("mode")), data.get("count"), path=data.get("path"),
-                               seconds=float(data.get("seconds") or 2.0))
+                               seconds=float(data.get("seconds") or 2.0), after=int(data.get("after") or 0))
             except (TypeError, ValueError) as exc:
                 self._json(400, {"error": {"code": "invalid_failure", "message": str(exc), "fields": {}}})
                 return
