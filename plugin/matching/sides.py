@@ -52,16 +52,20 @@ def item_asins(item: ItemSide) -> dict[str, str]:
     bracketed ``[ASIN]`` in a folder or file name.
     """
     found: dict[str, str] = {}
-    asin = normalize_asin(item.asin)
-    if asin:
-        found[asin] = "asin_field"
+    if item.asin:
+        asin = normalize_asin(item.asin)
+        if asin:
+            found[asin] = "asin_field"
     for guid in (item.guid, *item.guids) if item.guids else (item.guid,):
         if guid and not guid.startswith("plex://"):  # Plex's own ids are never ASINs
             asin = asin_from_guid(guid)
             if asin and asin not in found:
                 found[asin] = "asin_guid"
-    if item.file_paths:
-        asin = path_asin(item.file_paths)  # the mirror's rule: one ASIN all paths agree on
+    paths = item.file_paths
+    # Only a bracketed token counts (path_asin's own test, made here once per item: a
+    # full scan asks this of every album, and most paths have no bracket).
+    if paths and any(path and "[" in path for path in paths):
+        asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
         if asin:
             found.setdefault(asin, "asin_path")
     return found
