@@ -74,9 +74,10 @@ def item_asins(item: ItemSide) -> dict[str, str]:
 # ---------------------------------------------------------------- prepared values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Prepared:
-    """One side of a pair as the decision reads it.
+    """One side of a pair as the decision reads it (never changed once made; not frozen,
+    since a frozen dataclass is slower to make, and one is made per candidate).
 
     The title and the names are parsed when first read, through the parsers' caches:
     an index rules most candidates out on cheaper grounds (ASINs, a sketch of the
