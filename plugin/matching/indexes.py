@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Generic, Iterable, Mapping, TypeVar
 
 from plugin.matching.decision import Decision, _compare_titles, _decide, _names_rule_out, _rank
@@ -24,6 +25,7 @@ from plugin.matching.sketch import sketch_title
 from plugin.matching.titles import Title
 
 _VOWELS = frozenset("aeiouy")
+_SIZE = itemgetter(0)
 
 
 @lru_cache(maxsize=262_144)
@@ -85,9 +87,10 @@ def _may_be_covered(x: Title, y: Title) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Probe:
-    """A query title laid out to rule out indexed titles from their sketches alone.
+    """A query title laid out to rule out indexed titles from their sketches alone (made
+    once per query and never changed; not frozen, which is slower to make).
 
     :meth:`admits` is :func:`_may_be_covered` (could some part of the indexed title be
     wholly present in the query's?) asked of a :class:`TitleSketch` instead of a parsed
@@ -278,17 +281,19 @@ class _Index(Generic[_Side]):
 
     def _title_slots(self, title: Title, probe: _Probe) -> set[int]:
         """Entries holding every word of at least one part of *title*."""
-        postings = self._postings
+        postings, word_slots = self._postings, self._word_slots
         out: set[int] = set()
         for seg in title.segments:
             if seg.series:
                 continue
             # Rarest word first. A word no entry holds is skipped: it may still be a
             # respelling of one.
-            words = sorted(
-                ((sum(map(len, sets)), sets) for sets in (self._word_slots(w, probe) for w in seg.required) if sets),
-                key=lambda sized: sized[0],
-            )
+            words: list[tuple[int, list[set[int]]]] = []
+            for w in seg.required:
+                sets = word_slots(w, probe)
+                if sets:
+                    words.append((sum(map(len, sets)), sets))
+            words.sort(key=_SIZE)
             if words:
                 first = words[0][1]
                 found = first[0] if len(first) == 1 else set().union(*first)

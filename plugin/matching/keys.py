@@ -22,7 +22,14 @@ def asin_key(asin: str) -> str:
 def title_keys(title: str) -> set[str]:
     """The keys a library title is filed under: an anchor per sure part, unsure words whole."""
     _words, parts, loose = sketch_title(title)
-    keys = {word_key(max(part, key=_anchor_order)) for part in parts}
+    keys: set[str] = set()
+    for part in parts:
+        if len(part) == 1:
+            anchor = part[0]
+        else:  # max(part, key=_anchor_order), without a call per word
+            longest = max(map(len, part))
+            anchor = max([word for word in part if len(word) == longest])
+        keys.add(_ik(anchor)[:KEY_LENGTH])
     for bag in loose:
         keys.update(map(word_key, bag))
     return keys

@@ -84,6 +84,9 @@ def _by_first_letter(words: list[str]) -> str:
     return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
 
 
+# The words that start a spelled-out number: a title without one of them as a whole word
+# (a maximal run of word characters) is left as it is by spell_digits' number rules.
+NUMBER_WORDS = frozenset([*_CARDINALS, "hundred", "thousand"])
 _ANY_NUMBER_WORD_RE = re.compile(r"\b(?:" + _by_first_letter([*_CARDINALS, "hundred", "thousand"]) + r")\b")
 
 
@@ -164,16 +167,23 @@ _COMPOUND_ORDINAL_RE = re.compile(
 _LEADING_NUMBER_RE = re.compile(r"^(\d{1,3})\.\s+(?=\D)")
 
 
+def digit_marks(text: str) -> str:
+    """What :func:`spell_digits` does to a *text* that has none of :data:`NUMBER_WORDS` as
+    a whole word: "20,000" → "20000", a leading "03. " → "03 - "."""
+    if "," in text:
+        text = _THOUSANDS_COMMA_RE.sub("", text)
+    if text[:1].isdigit() and ". " in text:
+        text = _LEADING_NUMBER_RE.sub(r"\1 - ", text)
+    return text
+
+
 def spell_digits(text: str) -> str:
     """*text* (folded) with numbers written in digits: "nineteen eighty-four" → "1984",
     "twenty thousand" → "20000", "20,000" → "20000", "twenty-first" → "21"; a leading
     "03. " set apart as "03 - ". Single ordinals ("first") stay words: they name series
     positions, which the series patterns read themselves. Both the title parser and the
     sketch start from this text, so they see the same words."""
-    if "," in text:
-        text = _THOUSANDS_COMMA_RE.sub("", text)
-    if text[:1].isdigit() and ". " in text:
-        text = _LEADING_NUMBER_RE.sub(r"\1 - ", text)
+    text = digit_marks(text)
     if _ANY_NUMBER_WORD_RE.search(text) is None:
         return text
     if "-" in text or " " in text:  # "twenty-first" → "21" (as "21st" is)

@@ -52,16 +52,20 @@ def item_asins(item: ItemSide) -> dict[str, str]:
     bracketed ``[ASIN]`` in a folder or file name.
     """
     found: dict[str, str] = {}
-    asin = normalize_asin(item.asin)
-    if asin:
-        found[asin] = "asin_field"
+    if item.asin:
+        asin = normalize_asin(item.asin)
+        if asin:
+            found[asin] = "asin_field"
     for guid in (item.guid, *item.guids) if item.guids else (item.guid,):
         if guid and not guid.startswith("plex://"):  # Plex's own ids are never ASINs
             asin = asin_from_guid(guid)
             if asin and asin not in found:
                 found[asin] = "asin_guid"
-    if item.file_paths:
-        asin = path_asin(item.file_paths)  # the mirror's rule: one ASIN all paths agree on
+    paths = item.file_paths
+    # Only a bracketed token counts (path_asin's own test, made here once per item: a
+    # full scan asks this of every album, and most paths have no bracket).
+    if paths and any(path and "[" in path for path in paths):
+        asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
         if asin:
             found.setdefault(asin, "asin_path")
     return found
@@ -70,9 +74,10 @@ def item_asins(item: ItemSide) -> dict[str, str]:
 # ---------------------------------------------------------------- prepared values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Prepared:
-    """One side of a pair as the decision reads it.
+    """One side of a pair as the decision reads it (never changed once made; not frozen,
+    since a frozen dataclass is slower to make, and one is made per candidate).
 
     The title and the names are parsed when first read, through the parsers' caches:
     an index rules most candidates out on cheaper grounds (ASINs, a sketch of the

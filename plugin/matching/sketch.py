@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from plugin.matching.numbers import _WORD_NUMBERS, _number, _roman, spell_digits
+from plugin.matching.numbers import NUMBER_WORDS, _WORD_NUMBERS, _number, _roman, digit_marks, spell_digits
 from plugin.matching.text import _DIGIT_RE, STOPWORDS, _canonical, fold
 from plugin.matching.titles import _NUM, _RANGE_RE
 
@@ -113,6 +113,8 @@ class _KnownWords:
 
 
 _KNOWN_WORDS = _KnownWords()
+# Its two sets, bound once (emptied in place, never replaced).
+_PLAIN, _SURE = _KNOWN_WORDS.plain, _KNOWN_WORDS.sure
 
 
 @lru_cache(maxsize=131_072)
@@ -139,7 +141,7 @@ def _sketch_word(tok: str) -> _WordFacts:
         )
     sure = word.isalpha() and not (listed or glued_number or glued_series)
     found = tuple(dict.fromkeys((word, *more)))
-    if found == (tok,):
+    if found == (tok,) and tok not in NUMBER_WORDS:  # see _SpelledNumber
         _KNOWN_WORDS.note(tok, sure)
     return found, word if sure else None
 
@@ -178,13 +180,34 @@ def _text_numbers(text: str) -> set[str]:
     return out
 
 
+class _SpelledNumber(Exception):
+    """A title has a word that may start a spelled-out number ("nineteen", "thousand").
+
+    :func:`sketch_title` first reads a title as though it had none, which is what nearly
+    every title is, and so skips :func:`spell_digits`' search of the whole text. The
+    number words are never noted as plain in :data:`_KNOWN_WORDS`, so each one reaches
+    :func:`_sketch_piece`'s look at the odd words, which raises this; the title is then
+    read again, spelled out first.
+    """
+
+
 def sketch_title(raw: str) -> TitleSketch:
     """The :class:`TitleSketch` of *raw*: its words, without parsing the title.
 
     Set operations and cached per-word facts: an index sketches every title of a
     library, so this is kept to a few microseconds a title.
     """
-    text = spell_digits(fold(raw or ""))
+    folded = fold(raw or "")
+    try:
+        # Without a number word, spell_digits changes no more than digit_marks does.
+        return _sketch(digit_marks(folded), True)
+    except _SpelledNumber:
+        return _sketch(spell_digits(folded), False)
+
+
+def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
+    """:func:`sketch_title` of the folded title *text*, its numbers already in digits
+    unless *plain_numbers* (then a number word raises :class:`_SpelledNumber`)."""
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "-" in text or "," in text:  # the marks below go by single spaces, as the parse's
@@ -199,13 +222,13 @@ def sketch_title(raw: str) -> TitleSketch:
     else:
         text = _NON_WORD_BUT_MARKS_RE.sub(" ", text.translate(_SKETCH_TABLE))
     if "|" not in text:  # one piece, as most titles are
-        piece = _sketch_piece(text)
+        piece = _sketch_piece(text, plain_numbers)
         if piece is None:
-            return TitleSketch(tuple(numbers or ()), (), ())
+            return _new_sketch((tuple(numbers or ()), (), ()))
         found, kept = piece
         words = found | numbers if numbers else found
-        return TitleSketch(tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),))
-    pieces = [piece for piece in map(_sketch_piece, text.split("|")) if piece is not None]
+        return _new_sketch((tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),)))
+    pieces = [piece for part in text.split("|") if (piece := _sketch_piece(part, plain_numbers)) is not None]
     every = [found for found, _kept in pieces]
     sure = [kept for _found, kept in pieces]
     # A long subtitle is not judged on words it repeats from the main title, so a word
@@ -220,19 +243,27 @@ def sketch_title(raw: str) -> TitleSketch:
     words = seen | numbers if numbers else seen
     parts = tuple([tuple(kept) for kept in sure if kept])
     loose = tuple([tuple(found) for found, kept in zip(every, sure) if not kept])
-    return TitleSketch(tuple(words), parts, loose)
+    return _new_sketch((tuple(words), parts, loose))
 
 
-def _sketch_piece(piece: str) -> tuple[set[str], set[str]] | None:
+def _new_sketch(fields: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> TitleSketch:
+    return tuple.__new__(TitleSketch, fields)  # type: ignore[type-var]
+
+
+def _sketch_piece(piece: str, plain_numbers: bool = False) -> tuple[set[str], set[str]] | None:
     """(every word it may stand for, the words the parse is sure to keep) for one piece
-    of a title (its punctuation already spaces), or None when it has no words."""
-    known = _KNOWN_WORDS
+    of a title (its punctuation already spaces), or None when it has no words. With
+    *plain_numbers*, a number word raises :class:`_SpelledNumber`."""
     found = set(piece.split())
     if not found:
         return None
-    odd = found - known.plain
-    kept = found & known.sure
+    odd = found - _PLAIN
+    kept = found & _SURE
     if odd:
+        if plain_numbers and (not NUMBER_WORDS.isdisjoint(odd) or any(
+            "'" in tok and not NUMBER_WORDS.isdisjoint(tok.split("'")) for tok in odd
+        )):
+            raise _SpelledNumber
         found -= odd
         for tok in odd:
             facts = _apostrophe_word(tok) if "'" in tok else _sketch_word(tok)
@@ -247,4 +278,3 @@ def _sketch_piece(piece: str) -> tuple[set[str], set[str]] | None:
         # this piece's stopwords ("the", "of"): no need to file them.
         found -= STOPWORDS
     return found, kept
-

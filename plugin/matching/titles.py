@@ -264,10 +264,14 @@ def parse_title(raw: str) -> Title:
             break
         text = new
     text = " ".join(text.split()).strip(" ,")
-    text = _TRAILING_EDITION_RE.sub("", text).strip(" ,")
+    if "," in text or "abridged" in text:  # what either trailing marker needs
+        text = _TRAILING_EDITION_RE.sub("", text).strip(" ,")
     text = split_part(text)
 
-    parts = [p.strip(" ,.") for p in _SEGMENT_SPLIT_RE.split(text)]
+    if ":" in text or ";" in text or "-" in text or "|" in text or "," in text:  # a mark to split at
+        parts = [p.strip(" ,.") for p in _SEGMENT_SPLIT_RE.split(text)]
+    else:
+        parts = [text.strip(" ,.")]
     # A segment that is only an edition marker goes; a bare number stays ("2001: ...").
     parts = [p for p in parts if p and (p.isdigit() or not _EDITION_RE.match(p))]
 
