@@ -25,10 +25,17 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'plexbooks.db').resolve()}"
 
 
+STATEMENT_CACHE = 16
+
+
 def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
     if url.startswith("sqlite"):
         busy_ms = int(busy_timeout_s * 1000)
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
+        # A small statement cache: sqlite3 keeps each distinct statement prepared per connection, and
+        # every length of an ``IN (…)`` list is a statement of its own; 128 of those (the default)
+        # can hold ~9 MB per pooled connection, which a web worker filled slowly over hours.
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False,
+                                                  "cached_statements": STATEMENT_CACHE})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
