@@ -8,9 +8,14 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test lint bench soak venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
-# Two pytest processes: the suite waits on subprocesses and servers much of the time. Tests
-# of one file stay in one process (the image and the browser servers are made once per file).
+# Two pytest processes: the suite waits on subprocesses and servers much of the time. Work is
+# handed out longest first (tests/scheduling.py): a file with shared (module or session) fixtures
+# goes to one process whole, the tests of the other long files are spread over both.
 TEST_WORKERS  ?= 2
+# The container tests' image (tests/test_container.py), built in the background while the linters
+# and the first tests run; its log and exit status land in TEST_IMAGE_BUILD.
+TEST_IMAGE       ?= localhost/plexbooks:test-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)
+TEST_IMAGE_BUILD ?= build/test-image
 SOAK_SECONDS  ?= 300
 SOAK_DATABASE ?= sqlite
 
@@ -24,10 +29,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m plugin.demo
 
-test: $(STAMP) container-engine lint
+test: $(STAMP) container-engine
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	scripts/build-image-background.sh $(TEST_IMAGE) $(TEST_IMAGE_BUILD)
+	$(MAKE) --no-print-directory lint
+	PLEXBOOKS_TEST_IMAGE=$(TEST_IMAGE) PLEXBOOKS_TEST_IMAGE_BUILD=$(TEST_IMAGE_BUILD) \
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The bounded soak (tests/soak.py): SOAK_SECONDS of load and faults, then the invariants.
 soak: $(STAMP)

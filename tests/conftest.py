@@ -105,17 +105,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "databases(*names): runs on these databases only")
 
 
-# The longest tests start first, so two pytest workers finish together instead of one waiting
-# on a crash-point run started last.
-LONG_FIRST = ("tests/test_crash.py", "tests/test_soak.py", "tests/test_faults.py", "tests/test_cli.py",
-              "tests/test_worker.py")
-
-
+# The longest work starts first, so that two pytest workers finish together instead of one waiting
+# on a long file started last (see tests/scheduling.py for the units of work and their weights).
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
-    items.sort(key=rank)
+    from tests.scheduling import weights
+    weight = weights([item.nodeid for item in items])
+    items.sort(key=lambda item: -weight[item.nodeid])
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` hands out the units of tests/scheduling.py in the order above."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import LongestFirst
+    return LongestFirst(config, log)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
