@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -35,8 +36,13 @@ MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
 _HASHER = PasswordHasher()
-# Verifying against this when the account does not exist keeps the timing the same.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Checked when no such user exists, so a wrong username costs as long as a wrong password.
+    Made on first use: hashing at import would cost every plexbooks process 0.3 s of CPU."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class TooManyAttempts(Exception):
@@ -181,7 +187,7 @@ def check_password_login(runtime: Runtime, username: str, password: str, address
         user = s.scalars(select(User).where(User.username == username.strip(), User.kind == "local")).first()
         ok = False
         try:
-            ok = _HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+            ok = _HASHER.verify(user.password_hash if user and user.password_hash else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if ok and user is not None and not user.disabled:

@@ -53,6 +53,15 @@ def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     return parse
 
 
+def _between(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if not low <= value <= high:          # also refuses nan
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return value
+    return parse
+
+
 def _non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     def parse(raw: str) -> Any:
         value = kind(raw)
@@ -212,7 +221,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How often the worker re-checks, with each Plex user's own token, that they still have access to "
             "the server; users who lost it are signed out.", parse=_positive(float)),
     Setting("session_hours", "float", 720.0, "PLEXBOOKS_SESSION_HOURS",
-            "How long a sign-in session lasts without use.", parse=_positive(float)),
+            "How long a sign-in session lasts without use: 0.25 (15 minutes, so a save cannot sign everybody "
+            "out at once) to 87600 (ten years).", parse=_between(float, 0.25, 87600)),
     Setting("admin_username", "str", None, "PLEXBOOKS_ADMIN_USERNAME",
             "With `PLEXBOOKS_ADMIN_PASSWORD`: create or update this local admin at start (for containers).",
             stored=False),

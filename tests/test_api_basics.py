@@ -87,6 +87,14 @@ def test_config_update_validates_every_field(api, runtime):
     assert runtime.config().scan_page_size == 1000
 
 
+@pytest.mark.parametrize("hours", [0.001, 0, -1, 1e308, "nan", "inf"])
+def test_a_session_length_that_would_sign_everyone_out_or_overflow_is_refused(api, runtime, hours):
+    error = assert_error(api.put("/api/v1/config", json={"session_hours": hours}), 422, "invalid_settings")
+    assert set(error["fields"]) == {"session_hours"}
+    assert runtime.config().session_hours == 720.0
+    assert api.put("/api/v1/config", json={"session_hours": 0.25}).status_code == 200
+
+
 def test_config_update_stores_token_encrypted(api, runtime):
     from sqlalchemy import select
 

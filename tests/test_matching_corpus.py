@@ -174,7 +174,7 @@ def test_the_creation_look_up_decides_as_an_index_over_the_whole_mirror(runtime)
     labelled = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     _mirror_corpus_items(runtime, labelled)
     with runtime.engine.connect() as conn:
-        whole = MatchIndex([item_side(r) for r in conn.execute(select(*ITEM_COLUMNS))])
+        whole = MatchIndex([item_side(r) for r in conn.execute(select(*ITEM_COLUMNS).order_by(ITEM_COLUMNS[0]))])
         differ = []
         for pair in labelled:
             request = RequestSide(**pair["request"])

@@ -214,7 +214,9 @@ def _load(conn: Connection, ids: Iterable[int]) -> list[ItemSide]:
     wanted = sorted(ids)
     out: list[ItemSide] = []
     for start in range(0, len(wanted), CHUNK):
-        rows = conn.execute(select(*ITEM_COLUMNS).where(ITEMS.c.id.in_(wanted[start:start + CHUNK])))
+        # in id order: of two equally good books the older row wins, on every database, every time
+        rows = conn.execute(select(*ITEM_COLUMNS).where(ITEMS.c.id.in_(wanted[start:start + CHUNK]))
+                            .order_by(ITEMS.c.id))
         out.extend(item_side(r) for r in rows)
     return out
 
