@@ -76,15 +76,20 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
     readers = readers or reader_count()
     children: list[tuple[subprocess.Popen, Connection]] = []
     try:
-        for first in range(readers):
+        # every child is started before any is given its job: a child reads its job only once its
+        # imports are done, so they import side by side instead of one after the other
+        for _ in range(readers):
             process = subprocess.Popen([sys.executable, "-m", "plugin.listing"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE)
             assert process.stdin is not None and process.stdout is not None
-            pickle.dump((client.clone_args(), section, page_size, known, first, readers), process.stdin,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.close()
             children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
             process.stdout.close()
+        job = pickle.dumps((client.clone_args(), section, page_size, known), protocol=pickle.HIGHEST_PROTOCOL)
+        for first, (process, _conn) in enumerate(children):
+            assert process.stdin is not None
+            process.stdin.write(job)
+            pickle.dump((first, readers), process.stdin)
+            process.stdin.close()
         open_conns = [conn for _process, conn in children]
         while open_conns:
             ready = cast(list[Connection], wait(open_conns, timeout=SILENCE_S))
@@ -111,11 +116,12 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
 
 
 def _main() -> None:
-    job = pickle.load(sys.stdin.buffer)
+    args, section, page_size, known = pickle.load(sys.stdin.buffer)
+    first, stride = pickle.load(sys.stdin.buffer)
     conn = Connection(os.dup(sys.stdout.fileno()), readable=False)
     sys.stdout = sys.stderr          # nothing else may write into the message stream
     try:
-        read_pages(conn, *job)
+        read_pages(conn, args, section, page_size, known, first, stride)
     finally:
         conn.close()
 

@@ -3,7 +3,6 @@ runs on another core while the parent writes. Importable without the database la
 child that imported them would start seconds later."""
 from __future__ import annotations
 
-from plugin.matching.keys import title_keys
 from plugin.plex import AlbumRecord
 
 MAX_TEXT = 1024     # the longest text a mirror column keeps
@@ -16,4 +15,5 @@ def stored_title(album: AlbumRecord) -> str:
 
 def prepare(album: AlbumRecord) -> frozenset[str]:
     """The look-up keys of the title as it will be stored (``title_keys``)."""
+    from plugin.matching.keys import title_keys   # here: a re-scan that changed nothing never needs it
     return frozenset(title_keys(stored_title(album)))
