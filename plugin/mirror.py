@@ -144,7 +144,9 @@ class MirrorWriter:
 
     def load_all(self) -> None:
         """Load (id, hash) of every row: one query instead of one per album."""
-        self._existing = {g: (i, h) for i, g, h in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash))}
+        # .all(): the driver's one fetchall, not a fetchone per row (100,000 rows in a large library)
+        rows = self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash)).all()
+        self._existing = {g: (i, h) for i, g, h in rows}
 
     def _lookup(self, guid: str) -> tuple[int, str] | None:
         if self._existing is None:
@@ -241,7 +243,7 @@ class MirrorWriter:
             return []
         if len(self.written) > 5000:
             wanted = set(self.written)
-            return [i for i, g in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid)) if g in wanted]
+            return [i for i, g in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid)).all() if g in wanted]
         ids: list[int] = []
         for start in range(0, len(self.written), 500):
             chunk = self.written[start:start + 500]

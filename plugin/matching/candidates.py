@@ -100,7 +100,7 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
     for start in range(0, len(fresh), CHUNK):
         chunk = fresh[start:start + CHUNK]
         sql = f"SELECT id, guid FROM {ITEMS.name} WHERE guid IN ({', '.join([mark] * len(chunk))})"
-        by_guid.update((g, i) for i, g in conn.exec_driver_sql(sql, tuple(chunk)))
+        by_guid.update((g, i) for i, g in conn.exec_driver_sql(sql, tuple(chunk)).all())  # .all(): one fetch
     values: list[tuple[str, int]] = []
     replaced: list[int] = []
     for item_id, guid, title, asin, guids, paths, derived in fields:
