@@ -17,6 +17,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from plugin import state
 from plugin.models import InboxEvent, LibraryItem
 from tests.conftest import API_KEY
 from tests.internals import InboxProcessor, NotificationListener, cli_main, full_scan, make_due, recent_poll
@@ -260,7 +261,7 @@ def tv_rt(make_runtime, plex, plextv):
     """Connected to ``plex`` and pointed at its plex.tv; a 1 s timeout makes "slow" a timeout."""
     from tests.conftest import plextv_env
     runtime = make_runtime(plex, PLEXBOOKS_PLEX_TIMEOUT="1", **plextv_env(plextv))
-    runtime.remember_machine_identifier(plex.machine_identifier)
+    state.remember_machine_identifier(runtime, plex.machine_identifier)
     return runtime
 
 

@@ -62,7 +62,8 @@ def test_no_caller_asks_runtime_for_what_plexbooks_remembers():
     gone = ("state", "set_state", "machine_identifier", "remember_machine_identifier", "webhook_secret",
             "webhook_url", "ensure_api_key", "check_api_key")
     callers = []
-    for path in (p for package in PACKAGES for p in package.rglob("*.py")):
+    everywhere = (*PACKAGES, ROOT.parent / "tests", ROOT.parent / "bench")
+    for path in (p for package in everywhere for p in package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if (isinstance(node, ast.Attribute) and node.attr in gone and isinstance(node.value, (ast.Name, ast.Attribute))
                     and (getattr(node.value, "id", None) or getattr(node.value, "attr", None)) == "runtime"):

@@ -450,6 +450,13 @@ def main(argv: list[str] | None = None) -> int:
                         webhook_per_track=args.webhook_per_track,
                         allow_deletion=not args.no_deletion, real_text=args.real_text,
                         dirty_text=args.dirty_text)
+    # Ctrl-C and SIGTERM only ask to stop, from the first moment: one that arrived while the
+    # servers were still starting used to escape as KeyboardInterrupt and leave their threads
+    # running (the process never exited)
+    done = threading.Event()
+    handled = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, lambda *_: done.set()) for sig in handled} \
+        if threading.current_thread() is threading.main_thread() else {}
     try:
         sim.prerender(tracks=True)
         # what is built now lives as long as the process: keep it out of every later
@@ -459,10 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"plexbooks simulate: cannot listen on {args.host}:{args.port}: {exc}",
               file=sys.stderr)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         return 1
-    done = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: done.set()) \
-        if threading.current_thread() is threading.main_thread() else None
     print(f"Simulated Plex Media Server at {url}", flush=True)
     print(f"Token: {sim.token}", flush=True)
     print(f"machineIdentifier: {sim.machine_identifier}", flush=True)
@@ -471,18 +477,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.dirty_text:
         print(f"Dirty text: {len(sim.dirty_rating_keys())} books with raw control characters "
               f"(GET /_simulator/dirty-text lists them)", flush=True)
-    plextv = start_beside(sim, args)
-    print("Press Ctrl-C to stop.", flush=True)
+    plextv = None
     try:
+        plextv = start_beside(sim, args)
+        print("Press Ctrl-C to stop.", flush=True)
         while not done.wait(1.0):  # bounded by Ctrl-C / SIGTERM
             pass
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:      # not the main thread: no handler of ours
         pass
     finally:
-        plextv.stop()
+        if plextv is not None:
+            plextv.stop()
         sim.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 
