@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -26,6 +26,11 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 STATEMENT_CACHE = 16
+
+
+def placeholder(dialect: Any) -> str:
+    """The driver's parameter mark, for the hot paths that write through ``exec_driver_sql``."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from plugin import outbox
+from plugin.db import placeholder
 from plugin.asin import asin_from_guid, path_asin
 from plugin.matching.candidates import refresh_asin_keys, store_keys
 from plugin.models import LibraryItem, table
@@ -108,7 +109,7 @@ def _upsert_sql(dialect: Any) -> str:
     """The one statement that writes an album: insert, or update the row with that guid when
     its fingerprint differs. ``first_seen_at`` is kept; a path ASIN survives an update whose
     album carries no ASIN of its own."""
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(dialect)
     distinct = "IS NOT" if dialect.name == "sqlite" else "IS DISTINCT FROM"
     table = ITEMS.name
     kept = [c for c in INSERT_COLUMNS if c not in ("guid", "first_seen_at", "asin", "asin_source")]
@@ -301,7 +302,7 @@ class DetailsWriter:
     def __init__(self, conn: Connection):
         self.conn = conn
         dialect = conn.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(dialect)
         self._to_json = ITEMS.c.file_paths.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         # The ASIN columns change only for albums whose ASIN does not come from the guid.
         self._sql_path = (f"UPDATE {ITEMS.name} SET " + ", ".join(f"{c} = {mark}" for c in DETAILS_COLUMNS)

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from plugin.db import placeholder
 from plugin.models import AudiobookRequest, LibraryItem, NotificationTarget, OutboxMessage, table, utcnow
 from plugin.serializers import item_dict, request_dict
 from plugin.status import iso
@@ -137,7 +138,7 @@ def _write_fast(conn: Connection, event_type: str, datas: list[dict[str, Any]], 
     if not wanted or not datas:
         return 0
     dialect = conn.dialect
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(dialect)
     to_time = OUTBOX.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     to_json = OUTBOX.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or json.dumps
     now = utcnow()

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from plugin.db import placeholder
 from plugin.asin import normalize_asin
 from plugin.matching.decision import Decision
 from plugin.matching.indexes import MatchIndex, _halves
@@ -94,7 +95,7 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
     fields = [_fields(row) for row in rows]
     if not fields:
         return 0
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn.dialect)
     fresh = [f[1] for f in fields if f[0] is None and f[1]]
     by_guid: dict[str, int] = {}
     for start in range(0, len(fresh), CHUNK):
@@ -117,13 +118,19 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
         values.extend((key, item_id) for key in keys)
     for start in range(0, len(replaced), CHUNK):
         conn.execute(delete(KEYS).where(KEYS.c.item_id.in_(replaced[start:start + CHUNK])))
+    _insert_keys(conn, values)
+    return len(values)
+
+
+def _insert_keys(conn: Connection, values: list[tuple[str, int]]) -> None:
+    """(key, item id) pairs through the driver's executemany, in key order (the table's): a
+    full scan writes 150,000. Two writers may key the same new album at once (the poll and
+    a webhook): both keep."""
     if values:
-        # The driver's executemany, in key order (the table's): a full scan writes 150,000.
         values.sort()
-        # Two writers may key the same new album at once (the poll and a webhook): both keep.
+        mark = placeholder(conn.dialect)
         conn.exec_driver_sql(f"INSERT INTO {KEYS.name} (key, item_id) VALUES ({mark}, {mark}) "
                              "ON CONFLICT DO NOTHING", values)
-    return len(values)
 
 
 def refresh_keys(conn: Connection, ids: Iterable[int] = (), guids: Iterable[str] = ()) -> int:
@@ -147,7 +154,7 @@ def refresh_asin_keys(conn: Connection, rows: Iterable[tuple[int, Sequence[str]]
     hand: reading them back would decode every album's JSON once more."""
     wanted = {item_id: tuple(files) for item_id, files in rows}
     ids = list(wanted)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn.dialect)
     changed = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
@@ -166,9 +173,7 @@ def refresh_asin_keys(conn: Connection, rows: Iterable[tuple[int, Sequence[str]]
             fresh.extend((k, item_id) for k in keys - old)
         if stale:
             conn.exec_driver_sql(f"DELETE FROM {KEYS.name} WHERE key = {mark} AND item_id = {mark}", stale)
-        if fresh:
-            conn.exec_driver_sql(f"INSERT INTO {KEYS.name} (key, item_id) VALUES ({mark}, {mark}) "
-                                 "ON CONFLICT DO NOTHING", sorted(fresh))
+        _insert_keys(conn, fresh)
         changed += len(stale) + len(fresh)
     return changed
 
