@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench soak venv clean image container-engine
+.PHONY: demo test lint bench soak fuzz venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
 # Two pytest processes: the suite waits on subprocesses and servers much of the time. Work is
@@ -18,10 +18,15 @@ TEST_IMAGE       ?= localhost/plexbooks:test-$(shell printf %s "$(CURDIR)" | sha
 TEST_IMAGE_BUILD ?= build/test-image
 SOAK_SECONDS  ?= 300
 SOAK_DATABASE ?= sqlite
+FUZZ_SECONDS  ?= 300
 
+# uv resolves and installs the same releases as pip in a seventh of the time (13 s against 95 s for an
+# empty .venv here); pip does the work where uv cannot be had.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	( $(PY) -m pip install --quiet --disable-pip-version-check uv && \
+	  $(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[test]' ) || \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -33,14 +38,19 @@ test: $(STAMP) container-engine
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
 	scripts/build-image-background.sh $(TEST_IMAGE) $(TEST_IMAGE_BUILD)
-	$(MAKE) --no-print-directory lint
 	PLEXBOOKS_TEST_IMAGE=$(TEST_IMAGE) PLEXBOOKS_TEST_IMAGE_BUILD=$(TEST_IMAGE_BUILD) \
-	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	  scripts/lint-and-pytest.sh $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The bounded soak (tests/soak.py): SOAK_SECONDS of load and faults, then the invariants.
 soak: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(PY) -m tests.soak --seconds $(SOAK_SECONDS) --database $(SOAK_DATABASE)
+
+# Longer API fuzzing than `make test`'s one pass: each of the four runs (two databases, API key and session)
+# fuzzes on random data for FUZZ_SECONDS.
+fuzz: $(STAMP)
+	scripts/ensure-postgres.sh
+	PLEXBOOKS_FUZZ_SECONDS=$(FUZZ_SECONDS) PLEXBOOKS_FUZZ_RANDOM=1 $(PY) -m pytest -p no:cacheprovider tests/test_api_fuzz.py
 
 # the linter and the type checker, configured in pyproject.toml ([tool.ruff], [tool.mypy]); both must be clean
 lint: $(STAMP)

@@ -66,9 +66,10 @@ class NotificationListener:
     """A websocket client that reconnects with backoff and feeds the inbox."""
 
     def __init__(self, runtime: Runtime, on_state: Callable[[dict[str, Any]], None] | None = None,
-                 *, max_backoff: float = 60.0):
+                 *, min_backoff: float = 1.0, max_backoff: float = 60.0):
         self.runtime = runtime
         self.on_state = on_state or (lambda state: None)
+        self.min_backoff = min_backoff          # the first wait after a lost connection, doubled up to max
         self.max_backoff = max_backoff
         self.state: dict[str, Any] = {"connected": False, "since": None, "last_error": None, "reconnects": 0,
                                       "events": 0}
@@ -102,7 +103,7 @@ class NotificationListener:
         self.on_state(dict(self.state))
 
     def _run(self) -> None:
-        backoff = 1.0
+        backoff = self.min_backoff
         while not self._stop.is_set():
             started = time.monotonic()
             try:
@@ -118,7 +119,7 @@ class NotificationListener:
             if self._stop.is_set():
                 break
             if time.monotonic() - started > 30:
-                backoff = 1.0          # it was up for a while: reconnect quickly
+                backoff = self.min_backoff      # it was up for a while: reconnect quickly
             self._set(reconnects=self.state["reconnects"] + 1)
             self._stop.wait(backoff)
             backoff = min(backoff * 2, self.max_backoff)

@@ -4,11 +4,13 @@ SQLite and on PostgreSQL, driven by the app's own OpenAPI document (GET /api/v1/
 Passing means: no 5xx, every response conforms to the document (status, content type, body;
 errors in the one shape, which every operation documents as its default response). Run once
 with the API key and, where the app has sign-in sessions, once with a signed-in admin's
-session cookie. Examples are bounded (and the run derandomized) to keep `make test` short.
+session cookie. `make test` runs one derandomized pass of every phase over every operation;
+`make fuzz` runs the same tests for FUZZ_SECONDS each, on random data.
 """
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,11 @@ from tests.conftest import API_KEY, environment, plextv_env
 from tests.processes import Proc, free_port, wait_http
 
 MAX_EXAMPLES = os.environ.get("PLEXBOOKS_FUZZ_EXAMPLES", "6")
+# `make test` runs each phase once over every operation (about 2,400 cases, 30 s). `make fuzz` gives the run a
+# time budget (FUZZ_SECONDS: Schemathesis fuzzes again until it is spent) and fresh random data
+# (PLEXBOOKS_FUZZ_RANDOM=1) instead of the deterministic cases.
+MAX_SECONDS = os.environ.get("PLEXBOOKS_FUZZ_SECONDS", "")
+RANDOM = os.environ.get("PLEXBOOKS_FUZZ_RANDOM") == "1"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 ADMIN = ("fuzz-admin", "fuzz-admin-password-0123")
 
@@ -62,15 +69,16 @@ def _session_cookie(base: str) -> str | None:
 
 def _fuzz(base: str, tmp_path: Path, header: str, name: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/api/v1/openapi.json", "--url", base,
-           "-H", header, "--checks", CHECKS, "--max-examples", MAX_EXAMPLES, "--seed", "11",
+           "-H", header, "--checks", CHECKS, "--max-examples", MAX_EXAMPLES,
            # one worker: with two threads, Python 3.11.7's ast.parse (which Hypothesis calls to describe a
            # filter) can race on a global recursion counter and raise SystemError (CPython gh-106905)
-           "--generation-deterministic", "--workers", "1", "--request-timeout", "30", "--max-time", "60",
+           "--workers", "1", "--request-timeout", "30", *(["--max-time", MAX_SECONDS] if MAX_SECONDS else []),
            "--phases", "examples,coverage,fuzzing",
            "--no-shrink",
            # destructive to the run itself: signing out ends the session the run uses
            "--exclude-path-regex", r"/auth/logout$",
            "--report", "junit", "--report-dir", str(tmp_path / f"schemathesis-{name}")]
+    cmd += [] if RANDOM else ["--seed", "11", "--generation-deterministic"]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
@@ -89,4 +97,7 @@ def test_schemathesis_finds_no_5xx_and_every_answer_conforms(server, tmp_path, c
     result = _fuzz(base, tmp_path, header, credential)
     tail = (result.stdout + result.stderr)[-6000:]
     assert result.returncode == 0, tail
+    selected = re.search(r"Selected: (\d+)/", result.stdout)
+    tested = re.search(r"Tested: (\d+)", result.stdout)
+    assert selected and tested and tested.group(1) == selected.group(1), tail  # no operation left out
     assert "Traceback" not in proc.log() and " 500 " not in proc.log(), proc.log()[-3000:]

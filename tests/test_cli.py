@@ -70,6 +70,35 @@ def test_every_command_creates_the_schema_first(tmp_path):
     assert status.returncode == 0 and json.loads(status.stdout)["counts"]["library_items"] == 0
 
 
+def test_a_database_at_the_newest_revision_starts_without_alembic(tmp_path):
+    """The head read from the scripts is Alembic's own; a start on a current database answers from one
+    query (Alembic is not even imported), a database one revision behind is still upgraded."""
+    from alembic.script import ScriptDirectory
+
+    from plugin import db
+    assert db.head_revision() == ScriptDirectory.from_config(db._alembic_config()).get_current_head()
+    env = environment(tmp_path / "data")
+    assert run(env, "db", "upgrade", "--json").returncode == 0
+    probe = ("import sys; from plugin.runtime import Runtime; Runtime(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    started = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True,
+                             text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "[]"
+    engine = db.make_engine(env.get("DATABASE_URL") or db.sqlite_url(tmp_path / "data"))
+    try:
+        from alembic import command
+        cfg = db._alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "-1")
+        behind = db.current_revision(engine)
+        assert behind is not None and behind != db.head_revision()
+        assert db.upgrade(engine) == db.head_revision() == db.current_revision(engine)
+    finally:
+        engine.dispose()
+
+
 def test_connect_stores_url_token_library_and_machine_identifier(tmp_path, plex):
     env = environment(tmp_path / "data")
     result = run({**env, "PLEXBOOKS_PLEX_TOKEN": plex.token}, "connect", "--url", plex.url, "--token-env",

@@ -204,7 +204,7 @@ def test_connection_test_meets_every_fault(tmp_path, plex, monkeypatch, capsys, 
 
 
 def test_websocket_meets_every_fault_and_reconnects_by_itself(rt, plex):
-    listener = NotificationListener(rt, max_backoff=1.0)
+    listener = NotificationListener(rt, min_backoff=0.1, max_backoff=0.4)
     listener.start()
     try:
         wait_for(lambda: listener.state["connected"], 10, what="first connection")
