@@ -123,17 +123,32 @@ def reconcile(runtime: Runtime, *, now: datetime | None = None, item_ids: Iterab
     matches = find_matches(requests, items)
     if item_ids is None:
         _full_done.set()
-    completed = 0
+    completed: list[Found] = []
     if matches:
         by_id = {r.id: r for r in requests}
         with runtime.engine.begin() as conn:
             for request_id, decision in matches.items():
-                completed += complete(conn, by_id[request_id], decision, now)
-    return {"open": len(requests), "matched": completed}
+                complete(conn, by_id[request_id], decision, now, completed)
+        announce(completed)
+    return {"open": len(requests), "matched": len(completed)}
 
 
-def complete(conn: Connection, request: Any, decision: Decision, now: datetime) -> int:
-    """Mark one request available; a no-op when it already left the open statuses."""
+# A completed transition, announced once its transaction has committed: (request title, library title,
+# former status, reason, score).
+Found = tuple[str, str | None, str, str, float]
+
+
+def announce(found: list[Found]) -> None:
+    """Log each completed match. Called after the commit: a worker killed before it would otherwise
+    have logged a match that the next worker makes (and logs) again."""
+    for title, library_title, former, reason, score in found:
+        log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', title, library_title, former, reason,
+                 score)
+
+
+def complete(conn: Connection, request: Any, decision: Decision, now: datetime, found: list[Found]) -> int:
+    """Mark one request available (and add it to *found*, to be announced after the commit); a no-op
+    when it already left the open statuses."""
     result = conn.execute(
         update(R).where(R.c.id == request.id, R.c.status.in_(OPEN_STATUSES)).values(
             status="available", library_item_id=decision.item_key, completed_at=now, updated_at=now,
@@ -144,8 +159,7 @@ def complete(conn: Connection, request: Any, decision: Decision, now: datetime) 
     metrics.record_decision(decision.reason)
     outbox.emit_requests(conn, "request.available", [request.id])
     library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
-    log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
-             request.status, decision.reason, decision.score)
+    found.append((request.title, library_title, request.status, decision.reason, decision.score))
     return 1
 
 

@@ -109,6 +109,7 @@ def create(runtime: Runtime, fields: dict[str, Any]) -> int:
 def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
     """Apply pipeline changes; a request moved to an open status is matched at once."""
     now = utcnow()
+    found: list[lifecycle.Found] = []
     with runtime.engine.begin() as conn:
         row = conn.execute(select(R).where(R.c.id == request_id)).first()
         if row is None:
@@ -128,7 +129,8 @@ def update(runtime: Runtime, request_id: int, changes: dict[str, Any]) -> bool:
             best = best_library_match(conn, side)
             if best is not None:
                 current = conn.execute(select(R.c.id, R.c.title, R.c.status).where(R.c.id == request_id)).first()
-                lifecycle.complete(conn, current, best, now)
+                lifecycle.complete(conn, current, best, now, found)
+    lifecycle.announce(found)
     return True
 
 

@@ -53,6 +53,31 @@ def test_every_open_status_completes_and_terminal_ones_do_not(runtime, plex, cap
             in caplog.text)
 
 
+def test_a_match_is_logged_once_its_transition_is_committed(runtime, plex, caplog):
+    """A worker that dies between completing a request and committing has not completed it: the next one
+    does, and "Match found!" appears once, for the transition that happened."""
+    from sqlalchemy import event
+
+    from plugin import lifecycle
+    plex.catalogue.add_album("Mistborn", "Brandon Sanderson")
+    sync.full_scan(runtime)
+    request_id = _add_request(runtime, "Mistborn", "Brandon Sanderson", "downloaded")
+
+    def dies(_conn) -> None:
+        raise RuntimeError("the worker dies before its commit")
+
+    event.listen(runtime.engine, "commit", dies)
+    with caplog.at_level(logging.INFO, logger="plugin.lifecycle"):
+        with pytest.raises(RuntimeError):
+            lifecycle.reconcile(runtime, full=True)
+        event.remove(runtime.engine, "commit", dies)
+        assert "Match found!" not in caplog.text
+        assert _get(runtime, request_id).status == "downloaded"
+        assert lifecycle.reconcile(runtime, full=True)["matched"] == 1
+    assert caplog.text.count('Match found! "Mistborn"') == 1
+    assert _get(runtime, request_id).status == "available"
+
+
 def test_a_second_scan_does_not_transition_again(runtime, plex):
     plex.catalogue.add_album("Mistborn", "Brandon Sanderson")
     request_id = _add_request(runtime, "Mistborn", "Brandon Sanderson", "downloaded")
