@@ -191,28 +191,49 @@ class _SpelledNumber(Exception):
     """
 
 
+_DIGITS = b"0123456789"
+
+_SketchFields = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+
+
 def sketch_title(raw: str) -> TitleSketch:
     """The :class:`TitleSketch` of *raw*: its words, without parsing the title.
 
     Set operations and cached per-word facts: an index sketches every title of a
     library, so this is kept to a few microseconds a title.
     """
-    folded = fold(raw or "")
+    return tuple.__new__(TitleSketch, sketch_fields(raw))  # type: ignore[type-var]
+
+
+def sketch_fields(raw: str) -> _SketchFields:
+    """:func:`sketch_title` as a plain tuple (words, parts, loose), for an index that
+    takes it apart at once (one object fewer per title of a library)."""
+    raw = raw or ""
+    folded = raw.lower() if raw.isascii() else fold(raw)  # fold's own ASCII case, without the call
+    if folded.isascii():
+        # A digit test without a regular expression: bytes.translate deleting the digits.
+        data = folded.encode("ascii")
+        has_digit = len(data.translate(None, _DIGITS)) != len(data)
+    else:
+        has_digit = _DIGIT_RE.search(folded) is not None
     try:
-        # Without a number word, spell_digits changes no more than digit_marks does.
-        return _sketch(digit_marks(folded), True)
+        # Without a number word, spell_digits changes no more than digit_marks does,
+        # and digit_marks changes nothing without a digit.
+        return _sketch(digit_marks(folded) if has_digit else folded, True, has_digit)
     except _SpelledNumber:
-        return _sketch(spell_digits(folded), False)
+        text = spell_digits(folded)
+        return _sketch(text, False, _DIGIT_RE.search(text) is not None)
 
 
-def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
-    """:func:`sketch_title` of the folded title *text*, its numbers already in digits
-    unless *plain_numbers* (then a number word raises :class:`_SpelledNumber`)."""
+def _sketch(text: str, plain_numbers: bool, has_digit: bool) -> _SketchFields:
+    """:func:`sketch_fields` of the folded title *text*, its numbers already in digits
+    unless *plain_numbers* (then a number word raises :class:`_SpelledNumber`);
+    *has_digit* says whether *text* has a digit."""
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "-" in text or "," in text:  # the marks below go by single spaces, as the parse's
         text = " ".join(text.split())
-    numbers = _text_numbers(text) if _DIGIT_RE.search(text) else None
+    numbers = _text_numbers(text) if has_digit else None
     if "-" in text:
         text = text.replace(" -", " |").replace("- ", "| ")
     if ", or" in text:
@@ -224,10 +245,10 @@ def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
     if "|" not in text:  # one piece, as most titles are
         piece = _sketch_piece(text, plain_numbers)
         if piece is None:
-            return _new_sketch((tuple(numbers or ()), (), ()))
+            return tuple(numbers or ()), (), ()
         found, kept = piece
         words = found | numbers if numbers else found
-        return _new_sketch((tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),)))
+        return tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),)
     pieces = [piece for part in text.split("|") if (piece := _sketch_piece(part, plain_numbers)) is not None]
     every = [found for found, _kept in pieces]
     sure = [kept for _found, kept in pieces]
@@ -243,11 +264,7 @@ def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
     words = seen | numbers if numbers else seen
     parts = tuple([tuple(kept) for kept in sure if kept])
     loose = tuple([tuple(found) for found, kept in zip(every, sure) if not kept])
-    return _new_sketch((tuple(words), parts, loose))
-
-
-def _new_sketch(fields: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> TitleSketch:
-    return tuple.__new__(TitleSketch, fields)  # type: ignore[type-var]
+    return tuple(words), parts, loose
 
 
 def _sketch_piece(piece: str, plain_numbers: bool = False) -> tuple[set[str], set[str]] | None:
