@@ -60,10 +60,13 @@ _GLUED_NUMBER_RE = re.compile(
     rf"(?:of|in|from)?(?:{_NUM})?"
 )
 _GLUED_SERIES_RE = re.compile(r"(.+?)(?:series|saga|sequence|cycle)")
+_SERIES_WORDS = ("series", "saga", "sequence", "cycle")  # what _GLUED_SERIES_RE needs at the end
 # Numbers the parse takes from the text rather than from one word: every "N - M" range
 # (a superset of the range patterns) and every decimal ("Book 1.5").
 _SKETCH_RANGE_RE = re.compile(r"(?=(\d{1,3})\s*(?:-|to|through|thru|and)\s*#?\s*(\d{1,3})(?!\d))")
 _DECIMAL_RE = re.compile(r"(?=(\d+\.\d+))")
+# Every byte but a digit as a space: what is left, split, is the text's runs of digits.
+_DIGIT_RUNS = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
 # One translation for a whole title: "|" wherever parse_title may split it into
 # segments, and more (every bracket, colon, semicolon and bar; dashes next to a space
 # and ", or" are marked beforehand); a space for other ASCII punctuation, as _tokens
@@ -128,7 +131,7 @@ def _sketch_word(tok: str) -> _WordFacts:
         value = _roman(word)
         if value is not None:
             more.append(str(value))
-    glued_series = _GLUED_SERIES_RE.fullmatch(word)
+    glued_series = _GLUED_SERIES_RE.fullmatch(word) if word.endswith(_SERIES_WORDS) else None
     if glued_series:
         more.append(_canonical(glued_series.group(1)))
     listed = word in _SKETCH_UNSURE or word.isdecimal()
@@ -162,10 +165,19 @@ def _apostrophe_word(tok: str) -> _WordFacts | None:
     return found, sure if all(bit_sure for _, bit_sure in pieces[1:]) else None
 
 
+def _may_have_range(text: str) -> bool:
+    """False only when *text* has fewer than two runs of digits, which a range needs:
+    told without a regular expression for ASCII text (most titles with a digit have one
+    number, "Book 3")."""
+    if not text.isascii():
+        return True
+    return len(text.encode("ascii").translate(_DIGIT_RUNS).split()) >= 2
+
+
 def _text_numbers(text: str) -> set[str]:
     """Series numbers that no single word of *text* spells: ranges and decimals."""
     out: set[str] = set()
-    if _SKETCH_RANGE_RE.search(text):  # else neither the parse nor this finds a range
+    if _may_have_range(text) and _SKETCH_RANGE_RE.search(text):  # else neither the parse nor this finds a range
         ranged = _RANGE_RE.sub(" ", text)
         for source in {text, ranged}:  # a range can also close around one the parse removed
             for m in _SKETCH_RANGE_RE.finditer(source):
