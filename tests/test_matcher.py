@@ -1,10 +1,11 @@
 """The matcher: normalization, each rule and guard, explanations, the indexes, match_pairs."""
 from __future__ import annotations
 
+import gc
 import json
 import random
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -775,3 +776,25 @@ def test_part_two_alone_is_one_part_of_a_split_book() -> None:
     d = explain(RequestSide("Twenty Thousand Leagues Under the Sea", "Jules Verne"),
                 ItemSide("Twenty Thousand Leagues Under the Sea: Part Two", "Jules Verne"))
     assert (d.match, d.guard) == (False, "split_part")
+
+
+def test_a_bulk_build_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """Filling an index pauses the cyclic collector; it is back on afterwards, also when the
+    caller's items fail half-way, and stays off when the caller had turned it off."""
+    assert gc.isenabled()
+    index = MatchIndex([ItemSide("Dune", "Frank Herbert", key=1), ItemSide("Emma", "Jane Austen", key=2)])
+    assert gc.isenabled() and len(index) == 2
+
+    def failing() -> Iterator[ItemSide]:
+        yield ItemSide("Dune", "Frank Herbert", key=1)
+        raise RuntimeError("the mirror went away")
+
+    with pytest.raises(RuntimeError):
+        MatchIndex(failing())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        RequestIndex([RequestSide("Dune", "Frank Herbert", key=1)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from plugin import state, storable
+from plugin.asin import _ASIN_RE
 from plugin.models import AudiobookRequest, InboxEvent
 from tests.conftest import API_KEY
 from tests.internals import (
@@ -67,6 +68,19 @@ def test_an_arbitrary_ten_character_run_is_an_asin_only_in_the_asin_shape(run):
     # plex:// hashes and other agents never carry one, whatever their shape
     assert asin_from_guid(f"plex://album/{run}") is None
     assert asin_from_guid(f"com.plexapp.agents.none://{run}") is None
+
+
+@pytest.mark.pure
+@given(st.one_of(
+    asins,
+    st.builds(lambda a, pad: pad + a.lower() + pad, asins, st.sampled_from(["", " ", "\n", " \t"])),
+    st.text(st.characters(codec="utf-8"), max_size=14),
+    st.text("B0Xx0123456789ßé²٣ \n", min_size=8, max_size=12),
+))
+def test_normalize_asin_says_what_the_asin_pattern_says(value):
+    """normalize_asin tests the shape with string methods; the pattern is the definition."""
+    upper = value.strip().upper()
+    assert normalize_asin(value) == (upper if _ASIN_RE.match(upper) else None)
 
 
 @pytest.mark.pure

@@ -6,10 +6,12 @@ index on title words, then run the one decision (:mod:`plugin.matching.decision`
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Generic, Iterable, Mapping, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, Mapping, TypeVar
 
 from plugin.matching.decision import Decision, _compare_titles, _decide, _names_rule_out, _rank
 from plugin.matching.sides import (
@@ -21,7 +23,7 @@ from plugin.matching.sides import (
     _request_asins,
     item_asins,
 )
-from plugin.matching.sketch import sketch_title
+from plugin.matching.sketch import sketch_fields
 from plugin.matching.titles import Title
 
 _VOWELS = frozenset("aeiouy")
@@ -98,12 +100,21 @@ class _Probe:
     """
 
     cover: frozenset[str]
-    # (first letter, length) of every word that a query word of five letters or more
-    # could be a respelling of: token_close's preconditions, as a set.
-    close: frozenset[tuple[str, int]]
+    tokens: frozenset[str]  # the query's words
     # Query words that may be two indexed words glued, with each such cut in two.
     splits: Mapping[str, tuple[tuple[str, str], ...]]
     glued: tuple[tuple[str, str], ...]  # every cut of splits
+    # (first letter, length) of every word that a query word of five letters or more
+    # could be a respelling of: token_close's preconditions, as a set. Made when first
+    # asked for (the only change ever made to a probe): many queries have no candidate
+    # to rule out.
+    close: frozenset[tuple[str, int]] | None = None
+
+    def _close(self) -> frozenset[tuple[str, int]]:
+        close = self.close = frozenset(
+            (u[0], n) for u in self.tokens if len(u) >= 5 for n in range(len(u) - 2, len(u) + 3)
+        )
+        return close
 
     def admits(
         self, words: tuple[str, ...], parts: tuple[tuple[str, ...], ...], loose: tuple[tuple[str, ...], ...]
@@ -112,6 +123,8 @@ class _Probe:
         # Plain loops rather than all()/any() over generators: this runs for every
         # entry sharing a word with the query, thousands for a common word.
         cover, close = self.cover, self.close
+        if close is None:
+            close = self._close()
         for part in parts:
             if cover.issuperset(part):
                 return True
@@ -136,6 +149,25 @@ class _Probe:
 
 
 _Side = TypeVar("_Side", RequestSide, ItemSide)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while an index is filled in bulk, as it was after.
+
+    Filling allocates a few objects per entry (sketch tuples, posting sets) and frees
+    almost none, so each pass of the collector over the growing heap finds nothing to
+    free: at 100,000 items they are pure overhead. Reference counting still frees
+    everything as usual. Whoever turned the collector off stays its owner: it is turned
+    back on only when it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Index(Generic[_Side]):
@@ -201,28 +233,30 @@ class _Index(Generic[_Side]):
         """The entry in *slot* as the decision reads it (nothing is parsed yet)."""
         raise NotImplementedError
 
-    def _insert(self, entries: Iterable[tuple[_Side, Iterable[str]]]) -> None:
-        """File each (side, its ASINs), replacing any entry with the same key.
+    def _insert(self, entries: Iterable[_Side], asins_of: Callable[[_Side], Iterable[str]]) -> None:
+        """File each side with its ASINs (``asins_of(side)``), replacing any entry with the
+        same key.
 
         One loop with the tables bound once serves a bulk load and a single add alike: a
         full scan files 100,000 items, and per-item overhead adds up.
         """
-        ids, sides, asins_of, by_asin = self._ids, self._sides, self._asins, self._by_asin
+        ids, sides, asins_filed, by_asin = self._ids, self._sides, self._asins, self._by_asin
         words_of, parts_of, loose_of = self._words, self._parts, self._loose
         postings, spellings = self._postings, self._spellings
-        for side, asins in entries:
+        for side in entries:
             key = side.key
             if key is not None and key in ids:
                 self.remove(key)
             slot = self._next
             self._next = slot + 1
-            words, parts, loose = sketch_title(side.title or "")
+            words, parts, loose = sketch_fields(side.title)
             sides[slot] = side
             words_of[slot], parts_of[slot], loose_of[slot] = words, parts, loose
             if key is not None:
                 ids[key] = slot
+            asins = asins_of(side)
             if asins:
-                asins_of[slot] = filed = tuple(asins)
+                asins_filed[slot] = filed = tuple(asins)
                 for asin in filed:
                     by_asin[asin] = by_asin.get(asin, ()) + (slot,)
             for word in words:
@@ -320,9 +354,7 @@ class _Index(Generic[_Side]):
                 splits[token] = cuts
         return _Probe(
             cover=title.cover,
-            close=frozenset(
-                (u[0], n) for u in title.tokens if len(u) >= 5 for n in range(len(u) - 2, len(u) + 3)
-            ),
+            tokens=title.tokens,
             splits=splits,
             glued=tuple(cut for cuts in splits.values() for cut in cuts),
         )
@@ -330,11 +362,12 @@ class _Index(Generic[_Side]):
     def _plausible(self, query: _Prepared) -> list[int]:
         """The title candidates for *query* that its ASINs and their sketches leave, in
         slot order: one pass over what may be thousands of entries sharing a word."""
-        probe = self._probe(query.title)
+        title = query.title
+        probe = self._probe(title)
         conflicting = self._asins if query.asins else {}  # equal ASINs are found by ASIN
         words, parts, loose, admits = self._words, self._parts, self._loose, probe.admits
         return [
-            slot for slot in sorted(self._title_slots(query.title, probe))
+            slot for slot in sorted(self._title_slots(title, probe))
             if slot not in conflicting and admits(words[slot], parts[slot], loose[slot])
         ]
 
@@ -381,11 +414,12 @@ class MatchIndex(_Index[ItemSide]):
 
     def __init__(self, items: Iterable[ItemSide] = ()) -> None:
         super().__init__()
-        self._insert((item, item_asins(item)) for item in items)
+        with _collector_paused():
+            self._insert(items, item_asins)
 
     def add(self, item: ItemSide) -> None:
         """Add (or replace, by ``item.key``) one library item."""
-        self._insert(((item, item_asins(item)),))
+        self._insert((item,), item_asins)
 
     def _prepare(self, slot: int) -> _Prepared:
         item = self._sides[slot]
@@ -434,11 +468,12 @@ class RequestIndex(_Index[RequestSide]):
 
     def __init__(self, requests: Iterable[RequestSide] = ()) -> None:
         super().__init__()
-        self._insert((request, _request_asins(request)) for request in requests)
+        with _collector_paused():
+            self._insert(requests, _request_asins)
 
     def add(self, request: RequestSide) -> None:
         """Add (or replace, by ``request.key``) one open request."""
-        self._insert(((request, _request_asins(request)),))
+        self._insert((request,), _request_asins)
 
     def _prepare(self, slot: int) -> _Prepared:
         return _prepare_request(self._sides[slot])

@@ -4,7 +4,7 @@ listing child process can derive them cheaply while the parent writes."""
 from __future__ import annotations
 
 from plugin.matching.indexes import _ik
-from plugin.matching.sketch import sketch_title
+from plugin.matching.sketch import sketch_fields
 
 KEY_LENGTH = 64
 ASIN_PREFIX = "asin:"
@@ -21,7 +21,7 @@ def asin_key(asin: str) -> str:
 
 def title_keys(title: str) -> set[str]:
     """The keys a library title is filed under: an anchor per sure part, unsure words whole."""
-    _words, parts, loose = sketch_title(title)
+    _words, parts, loose = sketch_fields(title)
     keys: set[str] = set()
     for part in parts:
         if len(part) == 1:

@@ -41,6 +41,9 @@ _ROLE_WORD_RE = re.compile(
     r"[,\-]?\s*(?:\b(?:translator|editor|narrator|illustrator|contributor|foreword|introduction|author"
     r"|adaptor|adapter)\b|\b(?:trans|ed|eds)\.)"  # "Ed McBain" keeps his name; "ed." goes
 )
+# Some piece of text that each of _ROLE_WORD_RE's words has ("tor" for "translator",
+# "editor", "narrator", "illustrator", "contributor", "adaptor").
+_ROLE_WORD_NEEDS = ("tor", "foreword", "introduction", "author", "adapter", "ed.", "eds.", "trans.")
 _PEOPLE_SPLIT_RE = re.compile(r"\s*(?:;|&|\band\b|\bwith\b|/|\+|\||\bfeat\b\.?|\bft\b\.?)\s*")
 
 
@@ -97,9 +100,13 @@ def parse_people(raw: str | None) -> tuple[Person, ...]:
     if not raw:
         return ()
     text = fold(raw)
-    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
-    text = _ROLE_TAIL_RE.sub(" ", text)
-    text = _ROLE_WORD_RE.sub(" ", text)
+    # Each pattern only where the text has what it needs (most names have none of it).
+    if "(" in text or "[" in text:
+        text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
+    if "by" in text:
+        text = _ROLE_TAIL_RE.sub(" ", text)
+    if any(map(text.__contains__, _ROLE_WORD_NEEDS)):
+        text = _ROLE_WORD_RE.sub(" ", text)
     out: list[Person] = []
 
     def add(name: str) -> None:

@@ -63,11 +63,14 @@ def item_asins(item: ItemSide) -> dict[str, str]:
                 found[asin] = "asin_guid"
     paths = item.file_paths
     # Only a bracketed token counts (path_asin's own test, made here once per item: a
-    # full scan asks this of every album, and most paths have no bracket).
-    if paths and any(path and "[" in path for path in paths):
-        asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
-        if asin:
-            found.setdefault(asin, "asin_path")
+    # full scan asks this of every album, and most paths have no bracket). A plain loop,
+    # not any() over a generator: this runs for every album of a library.
+    for path in paths:
+        if path and "[" in path:
+            asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
+            if asin:
+                found.setdefault(asin, "asin_path")
+            break
     return found
 
 

@@ -60,10 +60,13 @@ _GLUED_NUMBER_RE = re.compile(
     rf"(?:of|in|from)?(?:{_NUM})?"
 )
 _GLUED_SERIES_RE = re.compile(r"(.+?)(?:series|saga|sequence|cycle)")
+_SERIES_WORDS = ("series", "saga", "sequence", "cycle")  # what _GLUED_SERIES_RE needs at the end
 # Numbers the parse takes from the text rather than from one word: every "N - M" range
 # (a superset of the range patterns) and every decimal ("Book 1.5").
 _SKETCH_RANGE_RE = re.compile(r"(?=(\d{1,3})\s*(?:-|to|through|thru|and)\s*#?\s*(\d{1,3})(?!\d))")
 _DECIMAL_RE = re.compile(r"(?=(\d+\.\d+))")
+# Every byte but a digit as a space: what is left, split, is the text's runs of digits.
+_DIGIT_RUNS = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
 # One translation for a whole title: "|" wherever parse_title may split it into
 # segments, and more (every bracket, colon, semicolon and bar; dashes next to a space
 # and ", or" are marked beforehand); a space for other ASCII punctuation, as _tokens
@@ -128,7 +131,7 @@ def _sketch_word(tok: str) -> _WordFacts:
         value = _roman(word)
         if value is not None:
             more.append(str(value))
-    glued_series = _GLUED_SERIES_RE.fullmatch(word)
+    glued_series = _GLUED_SERIES_RE.fullmatch(word) if word.endswith(_SERIES_WORDS) else None
     if glued_series:
         more.append(_canonical(glued_series.group(1)))
     listed = word in _SKETCH_UNSURE or word.isdecimal()
@@ -162,10 +165,19 @@ def _apostrophe_word(tok: str) -> _WordFacts | None:
     return found, sure if all(bit_sure for _, bit_sure in pieces[1:]) else None
 
 
+def _may_have_range(text: str) -> bool:
+    """False only when *text* has fewer than two runs of digits, which a range needs:
+    told without a regular expression for ASCII text (most titles with a digit have one
+    number, "Book 3")."""
+    if not text.isascii():
+        return True
+    return len(text.encode("ascii").translate(_DIGIT_RUNS).split()) >= 2
+
+
 def _text_numbers(text: str) -> set[str]:
     """Series numbers that no single word of *text* spells: ranges and decimals."""
     out: set[str] = set()
-    if _SKETCH_RANGE_RE.search(text):  # else neither the parse nor this finds a range
+    if _may_have_range(text) and _SKETCH_RANGE_RE.search(text):  # else neither the parse nor this finds a range
         ranged = _RANGE_RE.sub(" ", text)
         for source in {text, ranged}:  # a range can also close around one the parse removed
             for m in _SKETCH_RANGE_RE.finditer(source):
@@ -191,28 +203,49 @@ class _SpelledNumber(Exception):
     """
 
 
+_DIGITS = b"0123456789"
+
+_SketchFields = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+
+
 def sketch_title(raw: str) -> TitleSketch:
     """The :class:`TitleSketch` of *raw*: its words, without parsing the title.
 
     Set operations and cached per-word facts: an index sketches every title of a
     library, so this is kept to a few microseconds a title.
     """
-    folded = fold(raw or "")
+    return tuple.__new__(TitleSketch, sketch_fields(raw))  # type: ignore[type-var]
+
+
+def sketch_fields(raw: str) -> _SketchFields:
+    """:func:`sketch_title` as a plain tuple (words, parts, loose), for an index that
+    takes it apart at once (one object fewer per title of a library)."""
+    raw = raw or ""
+    folded = raw.lower() if raw.isascii() else fold(raw)  # fold's own ASCII case, without the call
+    if folded.isascii():
+        # A digit test without a regular expression: bytes.translate deleting the digits.
+        data = folded.encode("ascii")
+        has_digit = len(data.translate(None, _DIGITS)) != len(data)
+    else:
+        has_digit = _DIGIT_RE.search(folded) is not None
     try:
-        # Without a number word, spell_digits changes no more than digit_marks does.
-        return _sketch(digit_marks(folded), True)
+        # Without a number word, spell_digits changes no more than digit_marks does,
+        # and digit_marks changes nothing without a digit.
+        return _sketch(digit_marks(folded) if has_digit else folded, True, has_digit)
     except _SpelledNumber:
-        return _sketch(spell_digits(folded), False)
+        text = spell_digits(folded)
+        return _sketch(text, False, _DIGIT_RE.search(text) is not None)
 
 
-def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
-    """:func:`sketch_title` of the folded title *text*, its numbers already in digits
-    unless *plain_numbers* (then a number word raises :class:`_SpelledNumber`)."""
+def _sketch(text: str, plain_numbers: bool, has_digit: bool) -> _SketchFields:
+    """:func:`sketch_fields` of the folded title *text*, its numbers already in digits
+    unless *plain_numbers* (then a number word raises :class:`_SpelledNumber`);
+    *has_digit* says whether *text* has a digit."""
     if "&" in text or "+" in text:
         text = text.replace("&", " and ").replace("+", " and ")
     if "-" in text or "," in text:  # the marks below go by single spaces, as the parse's
         text = " ".join(text.split())
-    numbers = _text_numbers(text) if _DIGIT_RE.search(text) else None
+    numbers = _text_numbers(text) if has_digit else None
     if "-" in text:
         text = text.replace(" -", " |").replace("- ", "| ")
     if ", or" in text:
@@ -224,10 +257,10 @@ def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
     if "|" not in text:  # one piece, as most titles are
         piece = _sketch_piece(text, plain_numbers)
         if piece is None:
-            return _new_sketch((tuple(numbers or ()), (), ()))
+            return tuple(numbers or ()), (), ()
         found, kept = piece
         words = found | numbers if numbers else found
-        return _new_sketch((tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),)))
+        return tuple(words), (tuple(kept),) if kept else (), () if kept else (tuple(found),)
     pieces = [piece for part in text.split("|") if (piece := _sketch_piece(part, plain_numbers)) is not None]
     every = [found for found, _kept in pieces]
     sure = [kept for _found, kept in pieces]
@@ -243,11 +276,7 @@ def _sketch(text: str, plain_numbers: bool) -> TitleSketch:
     words = seen | numbers if numbers else seen
     parts = tuple([tuple(kept) for kept in sure if kept])
     loose = tuple([tuple(found) for found, kept in zip(every, sure) if not kept])
-    return _new_sketch((tuple(words), parts, loose))
-
-
-def _new_sketch(fields: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]) -> TitleSketch:
-    return tuple.__new__(TitleSketch, fields)  # type: ignore[type-var]
+    return tuple(words), parts, loose
 
 
 def _sketch_piece(piece: str, plain_numbers: bool = False) -> tuple[set[str], set[str]] | None:

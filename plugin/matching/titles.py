@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 from typing import Iterable
 
 from plugin.matching.numbers import _WORD_NUMBERS, _number, spell_digits
@@ -151,7 +152,7 @@ class Title:
 
 
 def _significant(tokens: list[str]) -> tuple[str, ...]:
-    sig = tuple(t for t in tokens if t not in STOPWORDS)
+    sig = tuple(filterfalse(STOPWORDS.__contains__, tokens))  # a C loop: no generator per segment
     return sig or tuple(tokens)
 
 
@@ -308,7 +309,7 @@ def parse_title(raw: str) -> Title:
         sig = _significant(toks)
         if not series:
             title_numbers.update(t for t in sig if t.isdigit())
-        joins = tuple(sig[j] + sig[j + 1] for j in range(len(sig) - 1))
+        joins = tuple(map(str.__add__, sig, sig[1:]))  # each word glued to the next
         descriptive = (
             where != "main"
             or idx == 0
@@ -334,10 +335,16 @@ def parse_title(raw: str) -> Title:
                 # Script Book") is judged on all its words.
                 required = (required - main) or required
         segments.append(Segment(sig, series, joins, descriptive, token_set, required))
-    key = " ".join(t for s in segments if not s.series for t in s.tokens)
-    # One segment's word set is the title's: shared, one object fewer to keep per title.
-    tokens = segments[0].token_set if len(segments) == 1 else _frozen(t for s in segments for t in s.tokens)
-    glued = _frozen(j for s in segments for j in s.joins)
+    if len(segments) == 1:  # most titles: no generators over the segments
+        only = segments[0]
+        key = "" if only.series else " ".join(only.tokens)
+        # One segment's word set is the title's: shared, one object fewer to keep per title.
+        tokens = only.token_set
+        glued = _frozen(only.joins)
+    else:
+        key = " ".join(t for s in segments if not s.series for t in s.tokens)
+        tokens = _frozen(t for s in segments for t in s.tokens)
+        glued = _frozen(j for s in segments for j in s.joins)
     numbers = _frozen(series_numbers)
     return Title(
         segments=tuple(segments),
