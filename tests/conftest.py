@@ -86,6 +86,20 @@ class Database:
             self._urls[key] = new_schema(self.server_url)
         return self._urls[key]
 
+    def migrated(self, data_dir: Path, sqlite_template: Path) -> None:
+        """Give *data_dir* a database at the newest revision, unless it has one: a copy of the migrated
+        SQLite template, or the recorded migration replayed into its fresh PostgreSQL schema."""
+        if self.kind == "sqlite":
+            if not (data_dir / "plexbooks.db").exists():
+                import shutil
+                data_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(sqlite_template, data_dir / "plexbooks.db")
+            return
+        key = Path(data_dir).resolve()
+        if key not in self._urls:
+            from tests.postgres import migrated_schema
+            migrated_schema(self.server_url, self.url_for(data_dir))
+
     def drop_all(self) -> None:
         from tests.postgres import drop_schema
         for url in self._urls.values():
@@ -169,9 +183,10 @@ def environment(data_dir: Path, plex: SimulatedPlex | None = None, **extra: str)
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database brought to the newest revision by the real migrations, once per pytest
-    process. In-process runtimes start from a copy of it: byte for byte what the migrations make of an
-    empty file, without running them again for every test. Processes started by tests (and tests of the
-    migrations themselves) still migrate their own empty files."""
+    process. In-process runtimes start from a copy of it (on PostgreSQL: the migration's statements,
+    recorded once, replayed): what the migrations make of an empty database, without running them again
+    for every test. Processes started by tests (and tests of the migrations themselves) still migrate
+    their own empty databases."""
     from plugin import db
     path = tmp_path_factory.mktemp("sqlite-template") / "plexbooks.db"
     engine = db.make_engine(f"sqlite:///{path}")
@@ -188,11 +203,9 @@ def make_runtime(tmp_path, sqlite_template) -> Iterator[Callable[..., Runtime]]:
 
     def make(plex: SimulatedPlex | None = None, **extra: str) -> Runtime:
         data_dir = Path(extra.get("PLEXBOOKS_DATA_DIR", tmp_path / "data"))
-        if current_database().kind == "sqlite" and "DATABASE_URL" not in extra \
-                and not (data_dir / "plexbooks.db").exists():
-            import shutil
-            data_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(sqlite_template, data_dir / "plexbooks.db")
+        database = current_database()
+        if "DATABASE_URL" not in extra:
+            database.migrated(data_dir, sqlite_template)
         runtime = Runtime(environment(tmp_path / "data", plex, **extra))
         made.append(runtime)
         return runtime

@@ -99,6 +99,43 @@ def test_a_database_at_the_newest_revision_starts_without_alembic(tmp_path):
         engine.dispose()
 
 
+def _text(part: object) -> str:
+    """A reflected column, index or constraint as text (SQL fragments such as a partial index's WHERE as
+    their SQL)."""
+    return json.dumps(part, sort_keys=True, default=lambda o: str(getattr(o, "text", o)))
+
+
+def _schema(url: str) -> dict:
+    """Everything the schema is made of, as SQLAlchemy reads it back."""
+    from sqlalchemy import create_engine, inspect, text
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = inspect(conn)
+            out = {name: (sorted(_text(c) for c in found.get_columns(name)),
+                          sorted(_text(i) for i in found.get_indexes(name)),
+                          sorted(_text(u) for u in found.get_unique_constraints(name)),
+                          sorted(_text(f) for f in found.get_foreign_keys(name)),
+                          _text(found.get_pk_constraint(name)))
+                   for name in found.get_table_names()}
+            out["revision"] = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        return out
+    finally:
+        engine.dispose()
+
+
+def test_the_tests_premigrated_databases_equal_a_real_migration(tmp_path, make_runtime, sqlite_template):
+    """In-process runtimes start on a copied (SQLite) or replayed (PostgreSQL) migration: the same
+    schema as the migrations make of an empty database in a process of its own."""
+    env = environment(tmp_path / "real")
+    assert run(env, "db", "upgrade", "--json").returncode == 0
+    runtime = make_runtime()
+    from plugin import db
+    real = env.get("DATABASE_URL") or db.sqlite_url(tmp_path / "real")
+    assert _schema(str(runtime.engine.url.render_as_string(hide_password=False))) == _schema(real)
+    assert len(_schema(real)) > 10
+
+
 def test_connect_stores_url_token_library_and_machine_identifier(tmp_path, plex):
     env = environment(tmp_path / "data")
     result = run({**env, "PLEXBOOKS_PLEX_TOKEN": plex.token}, "connect", "--url", plex.url, "--token-env",
