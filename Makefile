@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test lint bench soak fuzz venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
-# Two pytest processes: the suite waits on subprocesses and servers much of the time. Work is
-# handed out longest first (tests/scheduling.py): a file with shared (module or session) fixtures
-# goes to one process whole, the tests of the other long files are spread over both.
-TEST_WORKERS  ?= 2
+# Three pytest processes on two cores: the suite waits on subprocesses, servers and sleeps about a third
+# of the time (two workers kept the CPU 67% busy), and a third worker fills it. Work is handed out
+# longest first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one
+# process whole, the tests of the other long files are spread over all.
+TEST_WORKERS  ?= 3
 # The container tests' image (tests/test_container.py), built in the background while the linters
 # and the first tests run; its log and exit status land in TEST_IMAGE_BUILD.
 TEST_IMAGE       ?= localhost/plexbooks:test-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)
