@@ -4,7 +4,7 @@ Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs 
 at a time: child processes parse pages on the other cores (each child takes every n-th
 page) while this process writes the pages already read. The children also set aside
 albums whose fingerprint matches the mirror, so a re-scan sends back little but guids,
-and derive the matcher's look-up keys of the others (``plugin.prepare``).
+and map the others to the rows and look-up keys the parent writes (``plugin.prepare``).
 
 Children are started as ``python -m plugin.listing`` (not multiprocessing's spawn, which
 re-imports the caller's main module): the job arrives pickled on stdin, pages go back as
@@ -21,7 +21,7 @@ from typing import Any, Iterator, cast
 
 from plugin import plex
 from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError
-from plugin.prepare import prepare
+from plugin.prepare import PreparedRow, prepare_row
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
@@ -41,7 +41,7 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
             page = client.album_page(section, index * page_size, page_size)
             unchanged: list[str] = []
             records = []
-            prepared: dict[str, Any] = {}
+            prepared: list[PreparedRow] = []
             for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
                 guid = listed.guid
                 if guid:
@@ -50,9 +50,11 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
                         unchanged.append(guid)
                         continue
                     record = listed.record(digest)
-                    if record.title:
-                        prepared[guid] = prepare(record)
-                    records.append(record)
+                    ready = prepare_row(record)
+                    if ready is not None:
+                        prepared.append(ready)
+                        continue
+                    records.append(record)      # the writer counts why it cannot be mirrored
                 else:
                     records.append(listed.record())
             conn.send(AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared))

@@ -175,9 +175,9 @@ class AlbumPage:
     unchanged: list[str] = field(default_factory=list)
     # Plex sent characters XML forbids and the page parsed only once they were removed
     cleaned: bool = False
-    # per guid, what the reader already derived from an album for its writer (a listing child
-    # process fills it, so that work runs on another core); the writer derives what is missing
-    prepared: dict[str, Any] = field(default_factory=dict)
+    # albums the reader already mapped to mirror rows (``plugin.prepare.PreparedRow``: a listing
+    # child process fills it, so that work runs on another core); ``albums`` holds the rest
+    prepared: list[Any] = field(default_factory=list)
 
 
 @dataclass
