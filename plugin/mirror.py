@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 from sqlalchemy import Index, delete, select
 from sqlalchemy.engine import Connection
@@ -25,7 +25,7 @@ from plugin.db import placeholder
 from plugin.asin import path_asin
 from plugin.matching.candidates import refresh_asin_keys, store_key_sets, store_keys
 from plugin.models import LibraryItem, LibraryItemKey, table
-from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
+from plugin.plex import AlbumRecord, AlbumTracks, ListedAlbum, TrackRecord
 from plugin.prepare import MAX_TEXT, ROW_COLUMNS, PreparedRow, Skip, album_row, skip_reason
 
 ITEMS = table(LibraryItem)
@@ -274,17 +274,18 @@ def remove_rows(conn: Connection, ids: list[int]) -> int:
 
 
 def details_values(row_author: str | None, row_asin_source: str | None,
-                   tracks: Sequence[TrackRecord]) -> dict[str, Any]:
+                   tracks: AlbumTracks | Sequence[TrackRecord]) -> dict[str, Any]:
     """Columns that come from an album's tracks: duration, file paths, path ASIN, narrator."""
-    files = [f for t in tracks for f in t.files]
-    durations = [t.duration_ms for t in tracks if t.duration_ms]
+    if not isinstance(tracks, AlbumTracks):
+        tracks = AlbumTracks.of(tracks)
+    files = list(tracks.files)
     values: dict[str, Any] = {
         "file_paths": files or None,
-        "duration_ms": sum(durations) if durations else None,
+        "duration_ms": tracks.duration_ms,
     }
     # Taggers put the narrator in the track artist; Plex shows it as originalTitle when it
     # differs from the album artist.
-    narrators = {t.original_title for t in tracks if t.original_title and t.original_title != row_author}
+    narrators = {title for title in tracks.original_titles if title != row_author}
     values["narrator"] = narrators.pop()[:MAX_TEXT] if len(narrators) == 1 else None
     if row_asin_source != "guid":
         asin = path_asin(files)
@@ -310,8 +311,11 @@ class DetailsWriter:
         self._sql_guid = (f"UPDATE {ITEMS.name} SET " + ", ".join(f"{c} = {mark}" for c in guid_columns)
                           + f" WHERE id = {mark}")
 
-    def write(self, rows: Sequence[tuple[int, str | None, str | None, int | None, Sequence[TrackRecord]]]) -> int:
-        """rows: (id, author, asin_source, album updated_at, tracks)."""
+    def write(self, rows: Sequence[tuple[int, str | None, str | None, int | None,
+                                         AlbumTracks | Sequence[TrackRecord]]],
+              first: Collection[int] = ()) -> int:
+        """rows: (id, author, asin_source, album updated_at, the album's tracks); ``first``: ids
+        of rows that never had details, whose ``asin:`` keys are still those of their album."""
         with_path: list[tuple] = []
         with_guid: list[tuple] = []
         files_of: list[tuple[int, list[str]]] = []
@@ -328,5 +332,8 @@ class DetailsWriter:
             self.conn.exec_driver_sql(self._sql_path, with_path)
         if with_guid:
             self.conn.exec_driver_sql(self._sql_guid, with_guid)
-        refresh_asin_keys(self.conn, files_of)     # a path ASIN is a look-up key too
+        # A path ASIN is a look-up key too. Files without a bracket name none (``path_asin``):
+        # a row that had no files before keeps the keys it has.
+        refresh_asin_keys(self.conn, [(item_id, files) for item_id, files in files_of
+                                      if item_id not in first or any("[" in f for f in files)])
         return len(rows)

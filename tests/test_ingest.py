@@ -191,10 +191,15 @@ def test_dirty_album_arriving_by_webhook_is_cleaned(plex, make_runtime):
     assert event.status == "done" and stored == "Area X awaits"
 
 
-def test_first_full_scan_knows_every_book_from_the_track_listing(plex_factory, make_runtime, monkeypatch):
+@pytest.mark.parametrize("readers", ["in_process", "child_processes"])
+def test_first_full_scan_knows_every_book_from_the_track_listing(plex_factory, make_runtime, monkeypatch, readers):
+    """Whichever process reads the track listing, every album gets exactly its tracks, also
+    those whose tracks a page boundary cuts in two (pages of 97 tracks, ~5 per album)."""
     plex = plex_factory(books=300, seed=3)
     monkeypatch.setattr(details, "LISTING_MIN_ALBUMS", 100)
-    runtime = make_runtime(plex)
+    monkeypatch.setattr(details, "TRACK_PAGE_SIZE", 97)
+    runtime = make_runtime(plex, PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="0" if readers == "child_processes"
+                           else "1000000")
     plex.clear_requests_log()
     summary = sync.full_scan(runtime)
     assert summary["status"] == "ok", summary
