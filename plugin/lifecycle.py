@@ -126,14 +126,20 @@ def reconcile(runtime: Runtime, *, now: datetime | None = None, item_ids: Iterab
     completed = 0
     if matches:
         by_id = {r.id: r for r in requests}
+        said: list[tuple[Any, ...]] = []
         with runtime.engine.begin() as conn:
             for request_id, decision in matches.items():
-                completed += complete(conn, by_id[request_id], decision, now)
+                completed += complete(conn, by_id[request_id], decision, now, said=said)
+        for message in said:            # once committed: a run killed before its commit says nothing
+            log.info(*message)
     return {"open": len(requests), "matched": completed}
 
 
-def complete(conn: Connection, request: Any, decision: Decision, now: datetime) -> int:
-    """Mark one request available; a no-op when it already left the open statuses."""
+def complete(conn: Connection, request: Any, decision: Decision, now: datetime, *,
+             said: list[tuple[Any, ...]] | None = None) -> int:
+    """Mark one request available; a no-op when it already left the open statuses. The
+    "Match found!" line is logged at once, or appended to ``said`` for the caller to log
+    after its commit."""
     result = conn.execute(
         update(R).where(R.c.id == request.id, R.c.status.in_(OPEN_STATUSES)).values(
             status="available", library_item_id=decision.item_key, completed_at=now, updated_at=now,
@@ -144,8 +150,12 @@ def complete(conn: Connection, request: Any, decision: Decision, now: datetime) 
     metrics.record_decision(decision.reason)
     outbox.emit_requests(conn, "request.available", [request.id])
     library_title = conn.execute(select(T.c.title).where(T.c.id == decision.item_key)).scalar()
-    log.info('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
-             request.status, decision.reason, decision.score)
+    message = ('Match found! "%s" -> "%s" (was %r) [%s, score %.2f]', request.title, library_title,
+               request.status, decision.reason, decision.score)
+    if said is None:
+        log.info(*message)
+    else:
+        said.append(message)
     return 1
 
 
