@@ -35,6 +35,7 @@ CHILDREN_WORKERS = 4
 BATCH = 500
 CHILDREN_BATCH = 100          # albums fetched between two looks at whether the worker is stopping
 TRACK_PAGE_SIZE = 2000
+TRACK_READERS = 1             # child processes reading a large section's track listing
 # The track listing costs about as much as reading this share of a section album by album.
 LISTING_MIN_ALBUMS = 200
 LISTING_MIN_SHARE = 0.05
@@ -167,7 +168,9 @@ def _track_pages(client: PlexClient, section: str, in_children: bool) -> Iterato
     processes for a large section (``scan_subprocess_min_albums``, as the album listing), so
     parsing ~5 tracks per album runs on other cores while this process writes."""
     if in_children:
-        yield from track_pages_in_children(client, section, TRACK_PAGE_SIZE)
+        # one reader: the parse is not what it waits for (the server's answers are), and the
+        # album listing's structures are still in memory
+        yield from track_pages_in_children(client, section, TRACK_PAGE_SIZE, readers=TRACK_READERS)
         return
     offset = 0
     while True:

@@ -220,6 +220,7 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
     writer, written = _write(runtime, change, albums, now, listing, report)
     t1 = time.perf_counter()
     counts = writer.counts
+    del writer              # its guids (100,000 in a large first scan) are not needed by the details
     summary: dict[str, Any] = {
         "total": listing.total + len(albums), "new": counts.new, "updated": counts.updated,
         "unchanged": counts.unchanged, "removed": written.removed, "skipped": counts.skipped,

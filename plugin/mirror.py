@@ -88,6 +88,7 @@ class MirrorWriter:
         self._sql: str | None = None
         self._new: set[str] = set()           # guids not in the mirror before: library.added
         self._deferred: list[Index] = []      # indexes dropped for a first load, built again by finish()
+        self._next_id: int | None = None      # the id the next inserted row takes, when that is known
 
     def load_all(self, *, defer_indexes: bool = False) -> None:
         """Load (id, hash) of every row: one query instead of one per album. With
@@ -110,6 +111,11 @@ class MirrorWriter:
             # sqlite3 opens its transaction only before the first INSERT: open it now, so the DDL is part of it
             if dbapi is not None and not dbapi.in_transaction:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # The write lock is held from here on: when the mirror is still empty, every row
+                # this load inserts takes the next rowid (SQLite's rule without AUTOINCREMENT),
+                # so the new rows' ids need not be read back by guid.
+                if conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar() is None:
+                    self._next_id = 1
         for index in DEFERRED_INDEXES:
             index.drop(conn, checkfirst=True)
             self._deferred.append(index)
@@ -206,13 +212,30 @@ class MirrorWriter:
         self.conn.exec_driver_sql(self._sql, values)
         # the matcher's look-up keys, in the same transaction
         store_keys(self.conn, self._rows)
-        store_key_sets(self.conn, [(item_id, ready.guid, ready.keys) for ready, item_id in self._ready])
+        ids = self._inserted_ids(len(values)) if not self._rows else None
+        if ids is not None:
+            store_key_sets(self.conn, [(item_id, ready.guid, ready.keys)
+                                       for (ready, _none), item_id in zip(self._ready, ids)], new=True)
+        else:
+            store_key_sets(self.conn, [(item_id, ready.guid, ready.keys) for ready, item_id in self._ready])
         added = [r for r in self._rows if r["guid"] in self._new]
         ready_added = [ready for ready, item_id in self._ready if item_id is None and ready.guid in self._new]
         if ready_added and outbox.subscribers(self.conn, "library.added"):
             added.extend(ready.as_row() for ready in ready_added)
         outbox.emit_new_rows(self.conn, added, self.now)
         self._rows, self._ready = [], []
+
+    def _inserted_ids(self, count: int) -> range | None:
+        """The ids of the ``count`` rows just inserted into an empty mirror, in insert order,
+        when they are known (``_defer_indexes``) and the table's largest id confirms them."""
+        if self._next_id is None:
+            return None
+        first, self._next_id = self._next_id, None
+        last = self.conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar()
+        if last != first + count - 1:
+            return None          # not all of them were new rows: their ids are read back
+        self._next_id = last + 1
+        return range(first, last + 1)
 
     def finish(self) -> None:
         """The last pending rows, then the indexes a first load deferred."""

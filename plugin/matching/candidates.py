@@ -100,11 +100,17 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
     return store_key_sets(conn, key_sets)
 
 
-def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None, Iterable[str]]]) -> int:
+def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None, Iterable[str]]], *,
+                   new: bool = False) -> int:
     """:func:`store_keys` for keys already derived: (id or None for a row just inserted, guid,
-    every key of the row). A listing child process derives them for a full scan."""
+    every key of the row). A listing child process derives them for a full scan. ``new``:
+    every id given is that of a row just inserted, which has no keys to replace."""
     if not rows:
         return 0
+    if new:
+        pairs = [(key, item_id) for item_id, _guid, keys in rows if item_id is not None for key in keys]
+        _insert_keys(conn, pairs)
+        return len(pairs)
     mark = placeholder(conn.dialect)
     fresh = [guid for item_id, guid, _keys in rows if item_id is None and guid]
     by_guid: dict[str, int] = {}
