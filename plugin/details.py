@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import or_, select
 
 from plugin import jobs
 from plugin.mirror import ITEMS, DetailsWriter
-from plugin.plex import PlexClient, PlexError, PlexNotFound, TrackRecord
+from plugin.listing import track_pages_in_children
+from plugin.plex import AlbumTracks, PlexClient, PlexError, PlexNotFound, TrackGroupPage
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ CHILDREN_WORKERS = 4
 BATCH = 500
 CHILDREN_BATCH = 100          # albums fetched between two looks at whether the worker is stopping
 TRACK_PAGE_SIZE = 2000
+TRACK_READERS = 1             # child processes reading a large section's track listing
 # The track listing costs about as much as reading this share of a section album by album.
 LISTING_MIN_ALBUMS = 200
 LISTING_MIN_SHARE = 0.05
@@ -74,9 +76,9 @@ class _Todo:
         self.done: set[str] = set()
         self.result = result
         self.progress = progress
-        self._batch: list[tuple[Any, Sequence[TrackRecord]]] = []
+        self._batch: list[tuple[Any, AlbumTracks]] = []
 
-    def add(self, rating_key: str, tracks: Sequence[TrackRecord]) -> None:
+    def add(self, rating_key: str, tracks: AlbumTracks) -> None:
         row = self.rows.get(rating_key)
         if row is None or rating_key in self.done:
             return
@@ -89,7 +91,8 @@ class _Todo:
         if not self._batch:
             return
         with self.runtime.engine.begin() as conn:
-            DetailsWriter(conn).write([(r.id, r.author, r.asin_source, r.updated_at, t) for r, t in self._batch])
+            DetailsWriter(conn).write([(r.id, r.author, r.asin_source, r.updated_at, t) for r, t in self._batch],
+                                      first={r.id for r, _t in self._batch if r.details_updated_at is None})
         self.result.fetched += len(self._batch)
         self.result.written_ids.extend(r.id for r, _t in self._batch)
         self._batch = []
@@ -102,7 +105,7 @@ class _Todo:
 def _rows_needing_details(runtime: Runtime, item_ids: Sequence[int] | None, sections: Sequence[str],
                           limit: int | None) -> list[Any]:
     columns = (ITEMS.c.id, ITEMS.c.rating_key, ITEMS.c.section_key, ITEMS.c.author, ITEMS.c.asin_source,
-               ITEMS.c.updated_at)
+               ITEMS.c.updated_at, ITEMS.c.details_updated_at)
     rows: list[Any] = []
     with runtime.engine.connect() as conn:
         if item_ids is None:
@@ -137,11 +140,13 @@ def fetch(runtime: Runtime, client: PlexClient, *, item_ids: Sequence[int] | Non
     for row in rows:
         by_section[row.section_key] = by_section.get(row.section_key, 0) + 1
     sizes = _section_sizes(runtime, by_section)
+    in_children = runtime.config().scan_subprocess_min_albums
     try:
         listed = False
         for section, count in by_section.items():
             if count >= max(LISTING_MIN_ALBUMS, LISTING_MIN_SHARE * sizes.get(section, count)):
-                _from_track_listing(client, section, todo)
+                _from_track_listing(_track_pages(client, section, sizes.get(section, count) >= in_children),
+                                    section, todo)
                 listed = True
         remaining = todo.missing()
         if listed and len(remaining) > CHILDREN_FALLBACK_MAX:
@@ -158,34 +163,47 @@ def fetch(runtime: Runtime, client: PlexClient, *, item_ids: Sequence[int] | Non
     return result
 
 
-def _from_track_listing(client: PlexClient, section: str, todo: _Todo) -> None:
+def _track_pages(client: PlexClient, section: str, in_children: bool) -> Iterator[TrackGroupPage]:
+    """The section's track listing page by page, as runs of one album's tracks: read by child
+    processes for a large section (``scan_subprocess_min_albums``, as the album listing), so
+    parsing ~5 tracks per album runs on other cores while this process writes."""
+    if in_children:
+        # one reader: the parse is not what it waits for (the server's answers are), and the
+        # album listing's structures are still in memory
+        yield from track_pages_in_children(client, section, TRACK_PAGE_SIZE, readers=TRACK_READERS)
+        return
+    offset = 0
+    while True:
+        page = client.track_page(section, offset, TRACK_PAGE_SIZE)
+        yield TrackGroupPage.of(page)
+        offset += len(page.tracks)
+        if not page.tracks or offset >= page.total_size:
+            return
+
+
+def _from_track_listing(pages: Iterator[TrackGroupPage], section: str, todo: _Todo) -> None:
     """One pass over the section's tracks. Plex lists an album's tracks together; an album
     met again later (not together after all) is left to the per-album fetch."""
     current: str | None = None
-    tracks: list[TrackRecord] = []
+    tracks = AlbumTracks()
     seen: set[str] = set()
     split: set[str] = set()
     offset = 0
     total: int | None = None
-    while True:
-        jobs.check_stop()
-        page = client.track_page(section, offset, TRACK_PAGE_SIZE)
+    for page in _checked(pages):
         if total is None:
             total = page.total_size
-        for track in page.tracks:
-            key = track.parent_rating_key or ""
+        for key, run in page.groups:
             if key != current:
                 if current is not None and current not in split:
                     todo.add(current, tracks)
                 if key in seen:
                     split.add(key)
                 seen.add(key)
-                current, tracks = key, []
+                current, tracks = key, AlbumTracks()
             if key in todo.rows:
-                tracks.append(track)
-        offset += len(page.tracks)
-        if not page.tracks or offset >= page.total_size:
-            break
+                tracks = tracks.merge(run)
+        offset += page.count
     complete = total is not None and offset >= total
     if current is not None and current not in split and complete:
         todo.add(current, tracks)          # a truncated listing may have cut the last album short
@@ -197,9 +215,19 @@ def _from_track_listing(client: PlexClient, section: str, todo: _Todo) -> None:
         # Albums without a single track in a complete listing have no details to wait for.
         for key in list(todo.rows):
             if key not in seen and key not in todo.done and todo.rows[key].section_key == section:
-                todo.add(key, [])
+                todo.add(key, AlbumTracks())
     else:
         todo.result.notes.append(f"the track listing of section {section} ended at {offset} of {total} tracks")
+
+
+def _checked(pages: Iterator[TrackGroupPage]) -> Iterator[TrackGroupPage]:
+    """The pages, with a look before each at whether the worker is stopping."""
+    while True:
+        jobs.check_stop()
+        try:
+            yield next(pages)
+        except StopIteration:
+            return
 
 
 def _from_children(client: PlexClient, rows: Sequence[Any], todo: _Todo) -> None:
@@ -209,9 +237,9 @@ def _from_children(client: PlexClient, rows: Sequence[Any], todo: _Todo) -> None
         return
     todo.result.sources["children"] = todo.result.sources.get("children", 0) + len(rows)
 
-    def one(row: Any) -> tuple[Any, list[TrackRecord] | PlexError]:
+    def one(row: Any) -> tuple[Any, AlbumTracks | PlexError]:
         try:
-            return row, client.tracks(row.rating_key)
+            return row, AlbumTracks.of(client.tracks(row.rating_key))
         except PlexError as exc:
             return row, exc
 

@@ -82,7 +82,7 @@ class _Listing:
     def see(self, page: AlbumPage) -> None:
         self.pages += 1
         self.cleaned_pages += bool(page.cleaned)
-        self.total += len(page.albums) + len(page.unchanged)
+        self.total += len(page.albums) + len(page.unchanged) + len(page.prepared)
         if self.first_total is None:
             self.first_total = page.total_size
         elif page.total_size != self.first_total:
@@ -148,7 +148,7 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
             conn.exec_driver_sql("PRAGMA cache_size=-32000")
         writer = MirrorWriter(conn, now)
         if change.complete:
-            writer.load_all()
+            writer.load_all(defer_indexes=True)
         pages = change.pages(writer.fingerprints() if change.complete else {}) if callable(change.pages) \
             else change.pages
         for page in _timed(pages, listing):
@@ -157,9 +157,10 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
             report(phase="listing", albums_listed=listing.total,
                    albums_total=max(listing.total, listing.first_total or 0))
             writer.add_unchanged(page.unchanged)
-            writer.add_all(page.albums, page.prepared)
+            writer.add_prepared(page.prepared)
+            writer.add_all(page.albums)
         writer.add_all(albums)
-        writer.flush()
+        writer.finish()
         removed_ids: list[int] = []
         if change.complete:
             if listing.total == 0:
@@ -219,6 +220,7 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
     writer, written = _write(runtime, change, albums, now, listing, report)
     t1 = time.perf_counter()
     counts = writer.counts
+    del writer              # its guids (100,000 in a large first scan) are not needed by the details
     summary: dict[str, Any] = {
         "total": listing.total + len(albums), "new": counts.new, "updated": counts.updated,
         "unchanged": counts.unchanged, "removed": written.removed, "skipped": counts.skipped,

@@ -1,10 +1,12 @@
-"""Reading a large section's album listing in child processes.
+"""Reading a large section's album listing and track listing in child processes.
 
 Parsing 100,000 albums of XML is the heavy half of a full scan, and Python runs one thread
 at a time: child processes parse pages on the other cores (each child takes every n-th
 page) while this process writes the pages already read. The children also set aside
 albums whose fingerprint matches the mirror, so a re-scan sends back little but guids,
-and derive the matcher's look-up keys of the others (``plugin.prepare``).
+and map the others to the rows and look-up keys the parent writes (``plugin.prepare``).
+The track listing (a first scan's details, ~5 tracks per album) is read the same way,
+each page sent back as one summary per album (``TrackGroupPage``).
 
 Children are started as ``python -m plugin.listing`` (not multiprocessing's spawn, which
 re-imports the caller's main module): the job arrives pickled on stdin, pages go back as
@@ -20,8 +22,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, cast
 
 from plugin import plex
-from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError
-from plugin.prepare import prepare
+from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError, TrackGroupPage
+from plugin.prepare import PreparedRow, prepare_row
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
@@ -41,7 +43,7 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
             page = client.album_page(section, index * page_size, page_size)
             unchanged: list[str] = []
             records = []
-            prepared: dict[str, Any] = {}
+            prepared: list[PreparedRow] = []
             for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
                 guid = listed.guid
                 if guid:
@@ -50,14 +52,39 @@ def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: 
                         unchanged.append(guid)
                         continue
                     record = listed.record(digest)
-                    if record.title:
-                        prepared[guid] = prepare(record)
-                    records.append(record)
+                    ready = prepare_row(record)
+                    if ready is not None:
+                        prepared.append(ready)
+                        continue
+                    records.append(record)      # the writer counts why it cannot be mirrored
                 else:
                     records.append(listed.record())
             conn.send(AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared))
             index += stride
             if not page.albums or index * page_size >= page.total_size:
+                break
+        conn.send(None)
+    except PlexError as exc:
+        conn.send(("error", type(exc).__name__, str(exc), exc.status))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+        conn.send(("error", "PlexBadResponse", f"listing process failed: {type(exc).__name__}: {exc}", None))
+
+
+def read_track_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int,
+                     first: int, stride: int) -> None:
+    """The child's work for the track listing: every ``stride``-th page from ``first`` on, as
+    runs of one album's tracks."""
+    try:
+        client = PlexClient(**args)
+        index = first
+        while True:
+            offset = index * page_size
+            page = client.track_page(section, offset, page_size)
+            summary = TrackGroupPage.of(page)
+            summary.offset = offset          # the parent orders pages by the offset asked for
+            conn.send(summary)
+            index += stride
+            if not page.tracks or index * page_size >= page.total_size:
                 break
         conn.send(None)
     except PlexError as exc:
@@ -73,6 +100,29 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
     Failures arrive as the same PlexError kinds the client raises; the first one ends the
     listing and the other children with it.
     """
+    job = ("albums", (client.clone_args(), section, page_size, known))
+    return cast(Iterator[AlbumPage], _in_children(job, section, readers))
+
+
+def track_pages_in_children(client: PlexClient, section: str, page_size: int,
+                            readers: int | None = None) -> Iterator[TrackGroupPage]:
+    """Every page of a section's track listing, read by child processes, in listing order
+    (``offset``). A page that never arrives (one came back short of its size, so the next
+    one does not start where it ended) ends the listing there, as if it had been cut."""
+    job = ("tracks", (client.clone_args(), section, page_size))
+    waiting: dict[int, TrackGroupPage] = {}
+    expected = 0
+    for page in cast(Iterator[TrackGroupPage], _in_children(job, section, readers)):
+        waiting[page.offset] = page
+        while expected in waiting:
+            ready = waiting.pop(expected)
+            yield ready
+            if not ready.count:
+                return
+            expected += ready.count
+
+
+def _in_children(job: tuple[str, tuple], section: str, readers: int | None) -> Iterator[Any]:
     readers = readers or reader_count()
     children: list[tuple[subprocess.Popen, Connection]] = []
     try:
@@ -84,10 +134,10 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
             assert process.stdin is not None and process.stdout is not None
             children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
             process.stdout.close()
-        job = pickle.dumps((client.clone_args(), section, page_size, known), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         for first, (process, _conn) in enumerate(children):
             assert process.stdin is not None
-            process.stdin.write(job)
+            process.stdin.write(payload)
             pickle.dump((first, readers), process.stdin)
             process.stdin.close()
         open_conns = [conn for _process, conn in children]
@@ -116,12 +166,17 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
 
 
 def _main() -> None:
-    args, section, page_size, known = pickle.load(sys.stdin.buffer)
+    kind, job = pickle.load(sys.stdin.buffer)
     first, stride = pickle.load(sys.stdin.buffer)
     conn = Connection(os.dup(sys.stdout.fileno()), readable=False)
     sys.stdout = sys.stderr          # nothing else may write into the message stream
     try:
-        read_pages(conn, args, section, page_size, known, first, stride)
+        if kind == "tracks":
+            args, section, page_size = job
+            read_track_pages(conn, args, section, page_size, first, stride)
+        else:
+            args, section, page_size, known = job
+            read_pages(conn, args, section, page_size, known, first, stride)
     finally:
         conn.close()
 

@@ -15,81 +15,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import Index, delete, select
 from sqlalchemy.engine import Connection
 
 from plugin import outbox
 from plugin.db import placeholder
-from plugin.asin import asin_from_guid, path_asin
-from plugin.matching.candidates import refresh_asin_keys, store_keys
-from plugin.models import LibraryItem, table
-from plugin.plex import AlbumRecord, ListedAlbum, TrackRecord
-from plugin.prepare import MAX_TEXT, stored_title
+from plugin.asin import path_asin
+from plugin.matching.candidates import refresh_asin_keys, store_key_sets, store_keys
+from plugin.models import LibraryItem, LibraryItemKey, table
+from plugin.plex import AlbumRecord, AlbumTracks, ListedAlbum, TrackRecord
+from plugin.prepare import MAX_TEXT, ROW_COLUMNS, PreparedRow, Skip, album_row, skip_reason
 
 ITEMS = table(LibraryItem)
-INSERT_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
-                  "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash",
-                  "first_seen_at", "last_seen_at")
+# What a first load into an empty mirror builds after the rows instead of row by row.
+DEFERRED_INDEXES = tuple(index for t in (ITEMS, table(LibraryItemKey)) for index in sorted(t.indexes, key=str)
+                         if not index.unique)
+INSERT_COLUMNS = (*ROW_COLUMNS, "first_seen_at", "last_seen_at")
 BATCH = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Skip:
-    reason: str
-
-
-def author_of(album: AlbumRecord) -> str | None:
-    """``parentTitle``, falling back to ``originalTitle`` when Plex has no parentTitle."""
-    return album.parent_title or album.original_title
-
-
-def guid_asin(album: AlbumRecord) -> str | None:
-    """ASIN from the album guid (legacy agents) or its external Guid list."""
-    for guid in (album.guid, *album.guids):
-        asin = asin_from_guid(guid)
-        if asin:
-            return asin
-    return None
-
-
-def skip_reason(album: AlbumRecord) -> str | None:
-    if not album.guid:
-        return "missing_guid"
-    if not album.title or not album.title.strip():
-        return "missing_title"
-    if not album.rating_key:
-        return "missing_rating_key"
-    if len(album.guid) > 512:
-        return "guid_too_long"
-    return None
-
-
-def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
-    """The mirror columns of an album, or why it cannot be mirrored."""
-    reason = skip_reason(album)
-    if reason:
-        return Skip(reason)
-    asin = guid_asin(album)
-    author = author_of(album)
-    return {
-        "guid": album.guid,
-        "rating_key": album.rating_key,
-        "section_key": album.section_key or "",
-        "title": stored_title(album),
-        "author": author[:MAX_TEXT] if author else None,
-        "asin": asin,
-        "asin_source": "guid" if asin else None,
-        "external_guids": list(album.guids) or None,
-        "year": album.year,
-        "summary": album.summary,
-        "thumb": album.thumb and album.thumb[:MAX_TEXT],
-        "user_rating": album.user_rating,
-        "added_at": album.added_at,
-        "updated_at": album.updated_at,
-        "content_hash": album.fingerprint,
-    }
 
 
 @dataclass
@@ -140,14 +84,41 @@ class MirrorWriter:
         self.written: list[str] = []          # guids of new or changed albums, in write order
         self._existing: dict[str, tuple[int, str]] | None = None
         self._rows: list[dict[str, Any]] = []
+        self._ready: list[tuple[PreparedRow, int | None]] = []   # rows a listing child built, with their id
         self._sql: str | None = None
         self._new: set[str] = set()           # guids not in the mirror before: library.added
+        self._deferred: list[Index] = []      # indexes dropped for a first load, built again by finish()
+        self._next_id: int | None = None      # the id the next inserted row takes, when that is known
 
-    def load_all(self) -> None:
-        """Load (id, hash) of every row: one query instead of one per album."""
+    def load_all(self, *, defer_indexes: bool = False) -> None:
+        """Load (id, hash) of every row: one query instead of one per album. With
+        ``defer_indexes``, a load into an empty mirror builds its indexes in ``finish``."""
         # .all(): the driver's one fetchall, not a fetchone per row (100,000 rows in a large library)
         rows = self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash)).all()
         self._existing = {g: (i, h) for i, g, h in rows}
+        if defer_indexes and not rows:
+            self._defer_indexes()
+
+    def _defer_indexes(self) -> None:
+        """A first load into an empty mirror: drop the secondary indexes (not the guid's, which
+        the upsert needs) and build each once in ``finish``, which costs a fraction of keeping
+        them up to date row by row. Inside the write's transaction, so a failure puts them
+        back with everything else. (On PostgreSQL the dropped index locks the table until the
+        commit: readers of an empty mirror wait for the first scan.)"""
+        conn = self.conn
+        if conn.dialect.name == "sqlite":
+            dbapi = conn.connection.dbapi_connection
+            # sqlite3 opens its transaction only before the first INSERT: open it now, so the DDL is part of it
+            if dbapi is not None and not dbapi.in_transaction:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # The write lock is held from here on: when the mirror is still empty, every row
+                # this load inserts takes the next rowid (SQLite's rule without AUTOINCREMENT),
+                # so the new rows' ids need not be read back by guid.
+                if conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar() is None:
+                    self._next_id = 1
+        for index in DEFERRED_INDEXES:
+            index.drop(conn, checkfirst=True)
+            self._deferred.append(index)
 
     def _lookup(self, guid: str) -> tuple[int, str] | None:
         if self._existing is None:
@@ -155,8 +126,8 @@ class MirrorWriter:
             return (found[0], found[1]) if found else None
         return self._existing.get(guid)
 
-    def add(self, album: AlbumRecord | ListedAlbum, prepared: dict[str, Any] | None = None) -> None:
-        """One album; ``prepared``: what a listing child derived for it already, by guid."""
+    def add(self, album: AlbumRecord | ListedAlbum) -> None:
+        """One album, mapped here (``album_row``)."""
         if isinstance(album, ListedAlbum):
             # A listing: an unchanged album (the common case of a re-scan) costs one
             # fingerprint and one dict lookup; nothing is built from it.
@@ -193,17 +164,37 @@ class MirrorWriter:
         else:
             self.counts.updated += 1
             row["_id"] = known[0]
-        if prepared and guid in prepared:
-            row["title_keys"] = prepared[guid]
         self._rows.append(row)
         self.written.append(guid)
-        if len(self._rows) >= BATCH:
+        if len(self._rows) + len(self._ready) >= BATCH:
             self.flush()
+
+    def add_prepared(self, rows: Iterable[PreparedRow]) -> None:
+        """Albums a listing child process already mapped to rows (``plugin.prepare``)."""
+        for ready in rows:
+            guid = ready.guid
+            if guid in self.seen:
+                self.counts.skip("duplicate_guid")
+                continue
+            self.seen.add(guid)
+            known = self._lookup(guid)
+            if known is not None and known[1] == ready.values[-1]:      # content_hash is the last column
+                self.counts.unchanged += 1
+                continue
+            if known is None:
+                self.counts.new += 1
+                self._new.add(guid)
+            else:
+                self.counts.updated += 1
+            self._ready.append((ready, None if known is None else known[0]))
+            self.written.append(guid)
+            if len(self._rows) + len(self._ready) >= BATCH:
+                self.flush()
 
     def flush(self) -> None:
         """Write the pending rows through the driver's executemany with values already in its
         types: the ORM's per-row parameter processing would cost more than the write itself."""
-        if not self._rows:
+        if not self._rows and not self._ready:
             return
         if self._sql is None:
             dialect = self.conn.dialect
@@ -216,10 +207,41 @@ class MirrorWriter:
                    r["asin_source"], None if r["external_guids"] is None else to_json(r["external_guids"]),
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
                    r["content_hash"], now, now) for r in self._rows]
+        stamps = (now, now)
+        values.extend(ready.values + stamps for ready, _id in self._ready)
         self.conn.exec_driver_sql(self._sql, values)
-        store_keys(self.conn, self._rows)          # the matcher's look-up keys, in the same transaction
-        outbox.emit_new_rows(self.conn, [r for r in self._rows if r["guid"] in self._new], self.now)
-        self._rows = []
+        # the matcher's look-up keys, in the same transaction
+        store_keys(self.conn, self._rows)
+        ids = self._inserted_ids(len(values)) if not self._rows else None
+        if ids is not None:
+            store_key_sets(self.conn, [(item_id, ready.guid, ready.keys)
+                                       for (ready, _none), item_id in zip(self._ready, ids)], new=True)
+        else:
+            store_key_sets(self.conn, [(item_id, ready.guid, ready.keys) for ready, item_id in self._ready])
+        added = [r for r in self._rows if r["guid"] in self._new]
+        ready_added = [ready for ready, item_id in self._ready if item_id is None and ready.guid in self._new]
+        if ready_added and outbox.subscribers(self.conn, "library.added"):
+            added.extend(ready.as_row() for ready in ready_added)
+        outbox.emit_new_rows(self.conn, added, self.now)
+        self._rows, self._ready = [], []
+
+    def _inserted_ids(self, count: int) -> range | None:
+        """The ids of the ``count`` rows just inserted into an empty mirror, in insert order,
+        when they are known (``_defer_indexes``) and the table's largest id confirms them."""
+        if self._next_id is None:
+            return None
+        first, self._next_id = self._next_id, None
+        last = self.conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar()
+        if last != first + count - 1:
+            return None          # not all of them were new rows: their ids are read back
+        self._next_id = last + 1
+        return range(first, last + 1)
+
+    def finish(self) -> None:
+        """The last pending rows, then the indexes a first load deferred."""
+        self.flush()
+        while self._deferred:
+            self._deferred.pop().create(self.conn)
 
     def add_unchanged(self, guids: Iterable[str]) -> None:
         """Albums already known to match the mirror (checked by a listing child process)."""
@@ -234,9 +256,9 @@ class MirrorWriter:
         assert self._existing is not None, "fingerprints need load_all()"
         return {guid: digest for guid, (_id, digest) in self._existing.items()}
 
-    def add_all(self, albums: Iterable[AlbumRecord | ListedAlbum], prepared: dict[str, Any] | None = None) -> None:
+    def add_all(self, albums: Iterable[AlbumRecord | ListedAlbum]) -> None:
         for album in albums:
-            self.add(album, prepared)
+            self.add(album)
 
     def written_ids(self) -> list[int]:
         """Ids of the rows this writer inserted or changed (after flush), read back once."""
@@ -275,17 +297,18 @@ def remove_rows(conn: Connection, ids: list[int]) -> int:
 
 
 def details_values(row_author: str | None, row_asin_source: str | None,
-                   tracks: Sequence[TrackRecord]) -> dict[str, Any]:
+                   tracks: AlbumTracks | Sequence[TrackRecord]) -> dict[str, Any]:
     """Columns that come from an album's tracks: duration, file paths, path ASIN, narrator."""
-    files = [f for t in tracks for f in t.files]
-    durations = [t.duration_ms for t in tracks if t.duration_ms]
+    if not isinstance(tracks, AlbumTracks):
+        tracks = AlbumTracks.of(tracks)
+    files = list(tracks.files)
     values: dict[str, Any] = {
         "file_paths": files or None,
-        "duration_ms": sum(durations) if durations else None,
+        "duration_ms": tracks.duration_ms,
     }
     # Taggers put the narrator in the track artist; Plex shows it as originalTitle when it
     # differs from the album artist.
-    narrators = {t.original_title for t in tracks if t.original_title and t.original_title != row_author}
+    narrators = {title for title in tracks.original_titles if title != row_author}
     values["narrator"] = narrators.pop()[:MAX_TEXT] if len(narrators) == 1 else None
     if row_asin_source != "guid":
         asin = path_asin(files)
@@ -311,8 +334,11 @@ class DetailsWriter:
         self._sql_guid = (f"UPDATE {ITEMS.name} SET " + ", ".join(f"{c} = {mark}" for c in guid_columns)
                           + f" WHERE id = {mark}")
 
-    def write(self, rows: Sequence[tuple[int, str | None, str | None, int | None, Sequence[TrackRecord]]]) -> int:
-        """rows: (id, author, asin_source, album updated_at, tracks)."""
+    def write(self, rows: Sequence[tuple[int, str | None, str | None, int | None,
+                                         AlbumTracks | Sequence[TrackRecord]]],
+              first: Collection[int] = ()) -> int:
+        """rows: (id, author, asin_source, album updated_at, the album's tracks); ``first``: ids
+        of rows that never had details, whose ``asin:`` keys are still those of their album."""
         with_path: list[tuple] = []
         with_guid: list[tuple] = []
         files_of: list[tuple[int, list[str]]] = []
@@ -329,5 +355,8 @@ class DetailsWriter:
             self.conn.exec_driver_sql(self._sql_path, with_path)
         if with_guid:
             self.conn.exec_driver_sql(self._sql_guid, with_guid)
-        refresh_asin_keys(self.conn, files_of)     # a path ASIN is a look-up key too
+        # A path ASIN is a look-up key too. Files without a bracket name none (``path_asin``):
+        # a row that had no files before keeps the keys it has.
+        refresh_asin_keys(self.conn, [(item_id, files) for item_id, files in files_of
+                                      if item_id not in first or any("[" in f for f in files)])
         return len(rows)

@@ -1,11 +1,22 @@
-"""What a listing child process derives from an album for the mirror's writer, so that work
-runs on another core while the parent writes. Importable without the database layers: a
-child that imported them would start seconds later."""
+"""How an album becomes a mirror row, in a module a listing child process can import: it is
+free of the database layers (a child that imported them would start seconds later), so the
+children build the rows (``prepare_row``) on other cores while the parent writes them.
+``plugin.mirror`` uses the same mapping for every other source of change."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from plugin.asin import asin_from_guid
 from plugin.plex import AlbumRecord
 
 MAX_TEXT = 1024     # the longest text a mirror column keeps
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    reason: str
 
 
 def stored_title(album: AlbumRecord) -> str:
@@ -13,7 +24,91 @@ def stored_title(album: AlbumRecord) -> str:
     return (album.title or "").strip()[:MAX_TEXT]
 
 
-def prepare(album: AlbumRecord) -> frozenset[str]:
-    """The look-up keys of the title as it will be stored (``title_keys``)."""
-    from plugin.matching.keys import title_keys   # here: a re-scan that changed nothing never needs it
-    return frozenset(title_keys(stored_title(album)))
+def author_of(album: AlbumRecord) -> str | None:
+    """``parentTitle``, falling back to ``originalTitle`` when Plex has no parentTitle."""
+    return album.parent_title or album.original_title
+
+
+def guid_asin(album: AlbumRecord) -> str | None:
+    """ASIN from the album guid (legacy agents) or its external Guid list."""
+    for guid in (album.guid, *album.guids):
+        asin = asin_from_guid(guid)
+        if asin:
+            return asin
+    return None
+
+
+def skip_reason(album: AlbumRecord) -> str | None:
+    if not album.guid:
+        return "missing_guid"
+    if not album.title or not album.title.strip():
+        return "missing_title"
+    if not album.rating_key:
+        return "missing_rating_key"
+    if len(album.guid) > 512:
+        return "guid_too_long"
+    return None
+
+
+def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
+    """The mirror columns of an album, or why it cannot be mirrored."""
+    reason = skip_reason(album)
+    if reason:
+        return Skip(reason)
+    asin = guid_asin(album)
+    author = author_of(album)
+    return {
+        "guid": album.guid,
+        "rating_key": album.rating_key,
+        "section_key": album.section_key or "",
+        "title": stored_title(album),
+        "author": author[:MAX_TEXT] if author else None,
+        "asin": asin,
+        "asin_source": "guid" if asin else None,
+        "external_guids": list(album.guids) or None,
+        "year": album.year,
+        "summary": album.summary,
+        "thumb": album.thumb and album.thumb[:MAX_TEXT],
+        "user_rating": album.user_rating,
+        "added_at": album.added_at,
+        "updated_at": album.updated_at,
+        "content_hash": album.fingerprint,
+    }
+
+
+# The columns of ``PreparedRow.values``, in the writer's INSERT order (which adds the two
+# timestamps the writer stamps once per write).
+ROW_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "asin_source", "external_guids",
+               "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash")
+
+
+class PreparedRow(NamedTuple):
+    """An album as the writer sends it to the database: the values of ``ROW_COLUMNS``
+    (``external_guids`` already JSON, as the JSON column stores it) and every look-up key
+    of the new row (``plugin.matching.candidates``: title keys and ASINs)."""
+
+    guid: str
+    values: tuple
+    keys: frozenset[str]
+
+    def as_row(self) -> dict[str, Any]:
+        """The row as ``album_row`` maps it (for the rare consumer that wants a mapping)."""
+        row = dict(zip(ROW_COLUMNS, self.values))
+        if row["external_guids"] is not None:
+            row["external_guids"] = json.loads(row["external_guids"])
+        return row
+
+
+def prepare_row(album: AlbumRecord) -> PreparedRow | None:
+    """The row and keys of an album as the writer will store them; None when it cannot be
+    mirrored (the writer counts why)."""
+    from plugin.matching.keys import asin_keys, title_keys   # here: a re-scan that changed nothing never needs it
+    row = album_row(album)
+    if isinstance(row, Skip):
+        return None
+    guids = row["external_guids"]
+    row["external_guids"] = None if guids is None else json.dumps(guids)
+    values = tuple(row[c] for c in ROW_COLUMNS)
+    keys = title_keys(row["title"])
+    keys.update(asin_keys(row["asin"], row["guid"], guids, None))
+    return PreparedRow(row["guid"], values, frozenset(keys))

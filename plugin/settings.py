@@ -207,8 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("inbox_max_attempts", "int", 6, "PLEXBOOKS_INBOX_MAX_ATTEMPTS",
             "Tries per real-time event (with backoff) before it is marked failed.", parse=_positive(int)),
     Setting("scan_subprocess_min_albums", "int", 5000, "PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS",
-            "Sections with at least this many albums are listed by a child process, so parsing runs on a "
-            "second core while the mirror is written.", parse=int),
+            "Sections with at least this many albums are listed by child processes (the album listing, and "
+            "the track listing a first scan reads), so parsing runs on other cores while the mirror is "
+            "written.", parse=int),
     Setting("metrics_public", "bool", False, "PLEXBOOKS_METRICS_PUBLIC",
             "Serve `/metrics` without the API key (for a Prometheus on a trusted network).", parse=_parse_bool),
     Setting("plextv_url", "url", "https://plex.tv", "PLEXBOOKS_PLEXTV_URL",

@@ -191,10 +191,15 @@ def test_dirty_album_arriving_by_webhook_is_cleaned(plex, make_runtime):
     assert event.status == "done" and stored == "Area X awaits"
 
 
-def test_first_full_scan_knows_every_book_from_the_track_listing(plex_factory, make_runtime, monkeypatch):
+@pytest.mark.parametrize("readers", ["in_process", "child_processes"])
+def test_first_full_scan_knows_every_book_from_the_track_listing(plex_factory, make_runtime, monkeypatch, readers):
+    """Whichever process reads the track listing, every album gets exactly its tracks, also
+    those whose tracks a page boundary cuts in two (pages of 97 tracks, ~5 per album)."""
     plex = plex_factory(books=300, seed=3)
     monkeypatch.setattr(details, "LISTING_MIN_ALBUMS", 100)
-    runtime = make_runtime(plex)
+    monkeypatch.setattr(details, "TRACK_PAGE_SIZE", 97)
+    runtime = make_runtime(plex, PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="0" if readers == "child_processes"
+                           else "1000000")
     plex.clear_requests_log()
     summary = sync.full_scan(runtime)
     assert summary["status"] == "ok", summary
@@ -316,3 +321,35 @@ def test_change_with_nothing_is_a_no_op(plex, make_runtime):
     runtime = make_runtime(plex)
     summary = ingest.apply(runtime, runtime.plex(), ingest.Change())
     assert summary["total"] == 0 and summary["matching"] == {"open": 0, "matched": 0}
+
+
+def _indexes(runtime) -> set[str]:
+    from sqlalchemy import inspect
+    found = inspect(runtime.engine)
+    return {ix["name"] for table in ("library_items", "library_item_keys") for ix in found.get_indexes(table)}
+
+
+@pytest.mark.parametrize("readers", ["in_process", "child_processes"])
+def test_a_first_scan_builds_the_indexes_after_its_rows_and_a_failed_one_keeps_them(plex, make_runtime, readers):
+    """A load into an empty mirror drops the secondary indexes and builds them after the rows,
+    in its transaction: after a first scan failing on its third page the mirror is empty and
+    every index is there; after one that succeeds, too, with the rows and keys complete."""
+    runtime = make_runtime(plex, PLEXBOOKS_SCAN_PAGE_SIZE="10", PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="0"
+                           if readers == "child_processes" else "1000000")
+    before = _indexes(runtime)
+    assert {"ix_library_items_rating_key", "ix_library_items_asin", "ix_library_items_added_at",
+            "ix_library_item_keys_item"} <= before
+    plex.set_failure("malformed_xml", 1, path="/library/sections/3/all", after=3)
+    failed = sync.full_scan(runtime)
+    assert failed["status"] == "failed" and failed["error_class"] == "plex_bad_response", failed
+    assert _mirror(runtime) == {} and _indexes(runtime) == before
+    plex.clear_failures()
+    summary = sync.full_scan(runtime)
+    assert summary["status"] == "ok" and summary["new"] == len(plex.catalogue), summary
+    assert _indexes(runtime) == before
+    assert _mirror(runtime) == _truth(plex)
+    with runtime.engine.connect() as conn:
+        keyed = conn.exec_driver_sql("SELECT count(DISTINCT item_id) FROM library_item_keys").scalar()
+        orphans = conn.exec_driver_sql("SELECT count(*) FROM library_item_keys k WHERE NOT EXISTS "
+                                       "(SELECT 1 FROM library_items i WHERE i.id = k.item_id)").scalar()
+    assert keyed == len(plex.catalogue) and orphans == 0

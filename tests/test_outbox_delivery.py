@@ -294,9 +294,12 @@ def test_worker_killed_between_commit_and_answer_still_delivers(tmp_path, plex, 
     runtime.dispose()
 
 
+@pytest.mark.parametrize("readers", ["in_process", "child_processes"])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_a_full_scan_writes_one_library_added_per_new_album(tmp_path, plex, request, backend):
+def test_a_full_scan_writes_one_library_added_per_new_album(tmp_path, plex, request, backend, readers):
+    """Whichever process mapped the albums (a listing child builds the rows of a large section)."""
     extra = {"DATABASE_URL": request.getfixturevalue("postgres_url")} if backend == "postgresql" else {}
+    extra["PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS"] = "0" if readers == "child_processes" else "1000000"
     runtime = Runtime(environment(tmp_path / "data", plex, **extra))
     env = Env(runtime)
     receiver = Receiver()

@@ -35,7 +35,7 @@ from plugin.db import placeholder
 from plugin.asin import normalize_asin
 from plugin.matching.decision import Decision
 from plugin.matching.indexes import MatchIndex, _halves
-from plugin.matching.keys import ASIN_PREFIX, asin_key, title_keys, word_key
+from plugin.matching.keys import ASIN_PREFIX, asin_key, asin_keys, title_keys, word_key
 from plugin.matching.sides import ItemSide, RequestSide, item_asins
 from plugin.matching.titles import Title, parse_title
 from plugin.models import LibraryItem, LibraryItemKey, table
@@ -92,11 +92,27 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
     id has its old keys replaced. A row without one is a row just inserted: it is found by
     its ``guid`` and has no keys yet. Run it in the transaction that wrote the rows.
     """
-    fields = [_fields(row) for row in rows]
-    if not fields:
+    key_sets: list[tuple[int | None, str | None, Iterable[str]]] = []
+    for item_id, guid, title, asin, guids, paths, derived in map(_fields, rows):
+        keys = set(derived) if derived is not None else title_keys(title or "")
+        keys.update(asin_keys(asin, guid, guids, paths))
+        key_sets.append((item_id, guid, keys))
+    return store_key_sets(conn, key_sets)
+
+
+def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None, Iterable[str]]], *,
+                   new: bool = False) -> int:
+    """:func:`store_keys` for keys already derived: (id or None for a row just inserted, guid,
+    every key of the row). A listing child process derives them for a full scan. ``new``:
+    every id given is that of a row just inserted, which has no keys to replace."""
+    if not rows:
         return 0
+    if new:
+        pairs = [(key, item_id) for item_id, _guid, keys in rows if item_id is not None for key in keys]
+        _insert_keys(conn, pairs)
+        return len(pairs)
     mark = placeholder(conn.dialect)
-    fresh = [f[1] for f in fields if f[0] is None and f[1]]
+    fresh = [guid for item_id, guid, _keys in rows if item_id is None and guid]
     by_guid: dict[str, int] = {}
     for start in range(0, len(fresh), CHUNK):
         chunk = fresh[start:start + CHUNK]
@@ -104,17 +120,13 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
         by_guid.update((g, i) for i, g in conn.exec_driver_sql(sql, tuple(chunk)).all())  # .all(): one fetch
     values: list[tuple[str, int]] = []
     replaced: list[int] = []
-    for item_id, guid, title, asin, guids, paths, derived in fields:
+    for item_id, guid, keys in rows:
         if item_id is None:
-            item_id = by_guid.get(guid)
+            item_id = by_guid.get(guid or "")
             if item_id is None:
                 continue
         else:
             replaced.append(item_id)
-        keys = set(derived) if derived is not None else title_keys(title or "")
-        if asin or paths or guids or (guid and not guid.startswith("plex://")):
-            side = ItemSide(title or "", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=tuple(paths or ()))
-            keys.update(asin_key(a) for a in item_asins(side))
         values.extend((key, item_id) for key in keys)
     for start in range(0, len(replaced), CHUNK):
         conn.execute(delete(KEYS).where(KEYS.c.item_id.in_(replaced[start:start + CHUNK])))

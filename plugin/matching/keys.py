@@ -3,7 +3,10 @@
 listing child process can derive them cheaply while the parent writes."""
 from __future__ import annotations
 
+from typing import Sequence
+
 from plugin.matching.indexes import _ik
+from plugin.matching.sides import ItemSide, item_asins
 from plugin.matching.sketch import sketch_fields
 
 KEY_LENGTH = 64
@@ -17,6 +20,16 @@ def word_key(word: str) -> str:
 
 def asin_key(asin: str) -> str:
     return ASIN_PREFIX + asin
+
+
+def asin_keys(asin: str | None, guid: str | None, guids: Sequence[str] | None,
+              paths: Sequence[str] | None) -> set[str]:
+    """The ``asin:`` keys of a row as stored: every ASIN the matcher reads from it
+    (:func:`~plugin.matching.sides.item_asins`)."""
+    if asin or paths or guids or (guid and not guid.startswith("plex://")):
+        side = ItemSide("", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=tuple(paths or ()))
+        return {asin_key(a) for a in item_asins(side)}
+    return set()
 
 
 def title_keys(title: str) -> set[str]:

@@ -17,18 +17,20 @@ from plugin.plex.errors import (
 from plugin.plex.records import (
     AlbumPage,
     AlbumRecord,
+    AlbumTracks,
     LibrarySection,
     ListedAlbum,
     MetadataItem,
     ServerInfo,
+    TrackGroupPage,
     TrackPage,
     TrackRecord,
     album_fingerprint,
 )
 
 __all__ = [
-    "ALBUM_TYPE", "TRACK_TYPE", "AlbumPage", "AlbumRecord", "LibrarySection", "ListedAlbum", "MetadataItem",
+    "ALBUM_TYPE", "TRACK_TYPE", "AlbumPage", "AlbumRecord", "AlbumTracks", "LibrarySection", "ListedAlbum", "MetadataItem",
     "PlexBadResponse", "PlexClient", "PlexError", "PlexNotFound", "PlexTLSError", "PlexUnauthorized",
-    "PlexUnreachable", "ServerInfo", "TrackPage", "TrackRecord", "album_fingerprint", "identity_headers",
+    "PlexUnreachable", "ServerInfo", "TrackGroupPage", "TrackPage", "TrackRecord", "album_fingerprint", "identity_headers",
     "status_error", "translated",
 ]

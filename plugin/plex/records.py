@@ -155,6 +155,57 @@ class TrackRecord(NamedTuple):
         return cls.from_attrs(elem.attrib, tuple(p.attrib["file"] for p in elem.iter("Part") if p.attrib.get("file")))
 
 
+class AlbumTracks(NamedTuple):
+    """What an album's tracks tell the mirror: every file in order, the summed duration (None
+    when no track has one) and the track artists. One per album instead of one record per
+    track, so a track listing read by a child process crosses the pipe ~5x smaller."""
+
+    files: tuple[str, ...] = ()
+    duration_ms: int | None = None
+    original_titles: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, tracks: Sequence[TrackRecord]) -> "AlbumTracks":
+        durations = [t.duration_ms for t in tracks if t.duration_ms]
+        return cls(tuple(f for t in tracks for f in t.files), sum(durations) if durations else None,
+                   frozenset(t.original_title for t in tracks if t.original_title))
+
+    def merge(self, more: "AlbumTracks") -> "AlbumTracks":
+        """This album's tracks followed by more of them (an album cut by a page boundary)."""
+        if self.duration_ms is None or more.duration_ms is None:
+            duration = self.duration_ms if more.duration_ms is None else more.duration_ms
+        else:
+            duration = self.duration_ms + more.duration_ms
+        return AlbumTracks(self.files + more.files, duration, self.original_titles | more.original_titles)
+
+
+def group_tracks(tracks: Sequence[TrackRecord]) -> list[tuple[str, AlbumTracks]]:
+    """Runs of consecutive tracks of one album (``parentRatingKey``), in listing order."""
+    groups: list[tuple[str, AlbumTracks]] = []
+    start = 0
+    for i in range(1, len(tracks) + 1):
+        if i == len(tracks) or tracks[i].parent_rating_key != tracks[start].parent_rating_key:
+            groups.append((tracks[start].parent_rating_key or "", AlbumTracks.of(tracks[start:i])))
+            start = i
+    return groups
+
+
+@dataclass
+class TrackGroupPage:
+    """A track listing page as runs of one album's tracks (``group_tracks``); ``count``
+    tracks in all."""
+
+    offset: int
+    total_size: int
+    count: int
+    groups: list[tuple[str, AlbumTracks]] = field(default_factory=list)
+    cleaned: bool = False
+
+    @classmethod
+    def of(cls, page: "TrackPage") -> "TrackGroupPage":
+        return cls(page.offset, page.total_size, len(page.tracks), group_tracks(page.tracks), page.cleaned)
+
+
 @dataclass(frozen=True, slots=True)
 class MetadataItem:
     """Whatever ``/library/metadata/{key}`` returned: an album, a track or an artist."""
@@ -175,9 +226,9 @@ class AlbumPage:
     unchanged: list[str] = field(default_factory=list)
     # Plex sent characters XML forbids and the page parsed only once they were removed
     cleaned: bool = False
-    # per guid, what the reader already derived from an album for its writer (a listing child
-    # process fills it, so that work runs on another core); the writer derives what is missing
-    prepared: dict[str, Any] = field(default_factory=dict)
+    # albums the reader already mapped to mirror rows (``plugin.prepare.PreparedRow``: a listing
+    # child process fills it, so that work runs on another core); ``albums`` holds the rest
+    prepared: list[Any] = field(default_factory=list)
 
 
 @dataclass
