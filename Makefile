@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test lint bench soak fuzz venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
-# Three pytest processes on two cores: the suite waits on subprocesses, servers and sleeps about a third
-# of the time (two workers kept the CPU 67% busy), and a third worker fills it. Work is handed out
-# longest first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one
-# process whole, the tests of the other long files are spread over all.
-TEST_WORKERS  ?= 3
+# Two pytest processes: the suite waits on subprocesses, servers and sleeps about a third of the time,
+# but a third worker on two cores did not fill that: measured in one fresh clone, three workers took
+# 12 min 47 s of pytest and 19 min 51 s of user CPU, two 12 min 9 s and 14 min 55 s (contention, and
+# polling loops that spin longer). Work is handed out longest first (tests/scheduling.py): a file with
+# shared (module or session) fixtures goes to one process whole, the other long files' tests spread over both.
+TEST_WORKERS  ?= 2
 # The container tests' image (tests/test_container.py), built in the background while the linters
 # and the first tests run; its log and exit status land in TEST_IMAGE_BUILD.
 TEST_IMAGE       ?= localhost/plexbooks:test-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)
