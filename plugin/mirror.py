@@ -92,30 +92,30 @@ class MirrorWriter:
 
     def load_all(self, *, defer_indexes: bool = False) -> None:
         """Load (id, hash) of every row: one query instead of one per album. With
-        ``defer_indexes``, a load into an empty mirror builds its indexes in ``finish``."""
+        ``defer_indexes``, a load into an empty SQLite mirror builds its indexes in ``finish``.
+        Not on PostgreSQL: a dropped index locks its table until the commit, so every reader
+        (request creation's look-up, the library API) would wait for the first scan's album phase."""
         # .all(): the driver's one fetchall, not a fetchone per row (100,000 rows in a large library)
         rows = self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash)).all()
         self._existing = {g: (i, h) for i, g, h in rows}
-        if defer_indexes and not rows:
+        if defer_indexes and not rows and self.conn.dialect.name == "sqlite":
             self._defer_indexes()
 
     def _defer_indexes(self) -> None:
         """A first load into an empty mirror: drop the secondary indexes (not the guid's, which
         the upsert needs) and build each once in ``finish``, which costs a fraction of keeping
         them up to date row by row. Inside the write's transaction, so a failure puts them
-        back with everything else. (On PostgreSQL the dropped index locks the table until the
-        commit: readers of an empty mirror wait for the first scan.)"""
+        back with everything else. SQLite only (WAL readers keep their snapshot meanwhile)."""
         conn = self.conn
-        if conn.dialect.name == "sqlite":
-            dbapi = conn.connection.dbapi_connection
-            # sqlite3 opens its transaction only before the first INSERT: open it now, so the DDL is part of it
-            if dbapi is not None and not dbapi.in_transaction:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                # The write lock is held from here on: when the mirror is still empty, every row
-                # this load inserts takes the next rowid (SQLite's rule without AUTOINCREMENT),
-                # so the new rows' ids need not be read back by guid.
-                if conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar() is None:
-                    self._next_id = 1
+        dbapi = conn.connection.dbapi_connection
+        # sqlite3 opens its transaction only before the first INSERT: open it now, so the DDL is part of it
+        if dbapi is not None and not dbapi.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # The write lock is held from here on: when the mirror is still empty, every row
+            # this load inserts takes the next rowid (SQLite's rule without AUTOINCREMENT),
+            # so the new rows' ids need not be read back by guid.
+            if conn.exec_driver_sql(f"SELECT max(id) FROM {ITEMS.name}").scalar() is None:
+                self._next_id = 1
         for index in DEFERRED_INDEXES:
             index.drop(conn, checkfirst=True)
             self._deferred.append(index)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -329,10 +330,37 @@ def _indexes(runtime) -> set[str]:
     return {ix["name"] for table in ("library_items", "library_item_keys") for ix in found.get_indexes(table)}
 
 
+def test_the_library_answers_while_a_first_scan_writes(plex_factory, make_runtime):
+    """Request creation reads the mirror: it must not wait for a first scan's album phase (a
+    PostgreSQL index dropped for the load would lock the table until the scan commits)."""
+    from plugin.matching import RequestSide
+    from plugin.matching.candidates import best_library_match
+    plex = plex_factory(books=4000)
+    runtime = make_runtime(plex, PLEXBOOKS_SCAN_PAGE_SIZE="1000", PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="1000000")
+    scan = threading.Thread(target=sync.full_scan, args=(runtime,))
+    slowest = 0.0
+    with runtime.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET lock_timeout = '1s'")
+        conn.commit()
+        scan.start()
+        try:
+            while scan.is_alive():
+                started = time.monotonic()
+                best_library_match(conn, RequestSide("Nothing Like It", "Nobody"))
+                conn.execute(select(LibraryItem.id).limit(1)).all()
+                conn.rollback()
+                slowest = max(slowest, time.monotonic() - started)
+                time.sleep(0.02)
+        finally:
+            scan.join(300)
+    assert slowest < 1.0, slowest
+
+
 @pytest.mark.parametrize("readers", ["in_process", "child_processes"])
 def test_a_first_scan_builds_the_indexes_after_its_rows_and_a_failed_one_keeps_them(plex, make_runtime, readers):
-    """A load into an empty mirror drops the secondary indexes and builds them after the rows,
-    in its transaction: after a first scan failing on its third page the mirror is empty and
+    """A load into an empty (SQLite) mirror drops the secondary indexes and builds them after the
+    rows, in its transaction: after a first scan failing on its third page the mirror is empty and
     every index is there; after one that succeeds, too, with the rows and keys complete."""
     runtime = make_runtime(plex, PLEXBOOKS_SCAN_PAGE_SIZE="10", PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="0"
                            if readers == "child_processes" else "1000000")
