@@ -36,56 +36,67 @@ def reader_count() -> int:
 def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
                first: int, stride: int) -> None:
     """The child's work: every ``stride``-th page from ``first`` on, unchanged albums set aside."""
-    try:
-        client = PlexClient(**args)
-        index = first
-        while True:
-            page = client.album_page(section, index * page_size, page_size)
-            unchanged: list[str] = []
-            records = []
-            prepared: list[PreparedRow] = []
-            for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
-                guid = listed.guid
-                if guid:
-                    digest = listed.fingerprint()
-                    if known.get(guid) == digest:
-                        unchanged.append(guid)
-                        continue
-                    record = listed.record(digest)
-                    ready = prepare_row(record)
-                    if ready is not None:
-                        prepared.append(ready)
-                        continue
-                    records.append(record)      # the writer counts why it cannot be mirrored
-                else:
-                    records.append(listed.record())
-            conn.send(AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared))
-            index += stride
-            if not page.albums or index * page_size >= page.total_size:
-                break
-        conn.send(None)
-    except PlexError as exc:
-        conn.send(("error", type(exc).__name__, str(exc), exc.status))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
-        conn.send(("error", "PlexBadResponse", f"listing process failed: {type(exc).__name__}: {exc}", None))
+    _send_all(conn, _album_pages(args, section, page_size, known, first, stride))
+
+
+def _album_pages(args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
+                 first: int, stride: int) -> Iterator[AlbumPage]:
+    client = PlexClient(**args)
+    index = first
+    while True:
+        page = client.album_page(section, index * page_size, page_size)
+        unchanged: list[str] = []
+        records = []
+        prepared: list[PreparedRow] = []
+        for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
+            guid = listed.guid
+            if guid:
+                digest = listed.fingerprint()
+                if known.get(guid) == digest:
+                    unchanged.append(guid)
+                    continue
+                record = listed.record(digest)
+                ready = prepare_row(record)
+                if ready is not None:
+                    prepared.append(ready)
+                    continue
+                records.append(record)      # the writer counts why it cannot be mirrored
+            else:
+                records.append(listed.record())
+        yield AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared)
+        index += stride
+        if not page.albums or index * page_size >= page.total_size:
+            break
 
 
 def read_track_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int,
                      first: int, stride: int) -> None:
     """The child's work for the track listing: every ``stride``-th page from ``first`` on, as
     runs of one album's tracks."""
+    _send_all(conn, _track_pages(args, section, page_size, first, stride))
+
+
+def _track_pages(args: dict[str, Any], section: str, page_size: int, first: int,
+                 stride: int) -> Iterator[TrackGroupPage]:
+    client = PlexClient(**args)
+    index = first
+    while True:
+        offset = index * page_size
+        page = client.track_page(section, offset, page_size)
+        summary = TrackGroupPage.of(page)
+        summary.offset = offset          # the parent orders pages by the offset asked for
+        yield summary
+        index += stride
+        if not page.tracks or index * page_size >= page.total_size:
+            break
+
+
+def _send_all(conn: Connection, pages: Iterator[Any]) -> None:
+    """Send every page a child reads, then None; a failure goes to the parent instead, as
+    ("error", kind, message, status), and ends the child's work."""
     try:
-        client = PlexClient(**args)
-        index = first
-        while True:
-            offset = index * page_size
-            page = client.track_page(section, offset, page_size)
-            summary = TrackGroupPage.of(page)
-            summary.offset = offset          # the parent orders pages by the offset asked for
-            conn.send(summary)
-            index += stride
-            if not page.tracks or index * page_size >= page.total_size:
-                break
+        for page in pages:
+            conn.send(page)
         conn.send(None)
     except PlexError as exc:
         conn.send(("error", type(exc).__name__, str(exc), exc.status))
