@@ -8,12 +8,14 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: demo test bytecode lint bench soak fuzz venv clean image container-engine
 IMAGE  ?= plexbooks:local
 
-# Two pytest processes: the suite waits on subprocesses, servers and sleeps about a third of the time,
-# but a third worker on two cores did not fill that: measured in one fresh clone, three workers took
-# 12 min 47 s of pytest and 19 min 51 s of user CPU, two 12 min 9 s and 14 min 55 s (contention, and
-# polling loops that spin longer). Work is handed out longest first (tests/scheduling.py): a file with
-# shared (module or session) fixtures goes to one process whole, the other long files' tests spread over both.
-TEST_WORKERS  ?= 2
+# Three pytest processes on these two cores: the suite waits on subprocesses, servers and sleeps a
+# good part of the time, and a third worker fills it. Measured in one fresh clone each: two workers
+# 13 min 23 s of `make test` (1,076 s of CPU), three 10 min 56 s (997 s), four 11 min 13 s (1,077 s).
+# (Before the bytecode fix below, three had been slower than two: every process then compiled its
+# modules from source, and the CPU, not the waiting, was what ran out.) Work is handed out longest
+# first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one process
+# whole, the other long files' tests spread over all of them.
+TEST_WORKERS  ?= 3
 # The container tests' image (tests/test_container.py), built in the background while the linters
 # and the first tests run; its log and exit status land in TEST_IMAGE_BUILD.
 TEST_IMAGE       ?= localhost/plexbooks:test-$(shell printf %s "$(CURDIR)" | sha256sum | cut -c1-8)

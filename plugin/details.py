@@ -112,11 +112,11 @@ def _rows_needing_details(runtime: Runtime, item_ids: Sequence[int] | None, sect
             query = select(*columns).where(_STALE)
             if sections:
                 query = query.where(ITEMS.c.section_key.in_(list(sections)))
-            rows = list(conn.execute(query.order_by(ITEMS.c.added_at.desc())))
+            rows = list(conn.execute(query.order_by(ITEMS.c.added_at.desc())).all())   # one fetch, not one per row
         else:
             ids = list(item_ids)
             for start in range(0, len(ids), 500):
-                rows.extend(conn.execute(select(*columns).where(_STALE, ITEMS.c.id.in_(ids[start:start + 500]))))
+                rows.extend(conn.execute(select(*columns).where(_STALE, ITEMS.c.id.in_(ids[start:start + 500]))).all())
     return rows[:limit] if limit is not None else rows
 
 

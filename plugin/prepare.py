@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from plugin.asin import asin_from_guid
 from plugin.plex import AlbumRecord
@@ -82,21 +82,20 @@ ROW_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "
                "year", "summary", "thumb", "user_rating", "added_at", "updated_at", "content_hash")
 
 
-class PreparedRow(NamedTuple):
-    """An album as the writer sends it to the database: the values of ``ROW_COLUMNS``
-    (``external_guids`` already JSON, as the JSON column stores it) and every look-up key
-    of the new row (``plugin.matching.candidates``: title keys and ASINs)."""
+# An album as the writer sends it to the database: (guid, the values of ``ROW_COLUMNS`` with
+# ``external_guids`` already JSON, as the JSON column stores it, every look-up key of the new row:
+# ``plugin.matching.candidates``' title keys and ASINs). A plain tuple, not a named one: a first
+# scan's listing children send 100,000 of them, and unpickling a named tuple calls its Python
+# constructor once per row (0.95 s against 0.30 s per 100,000 rows here), in the writing process.
+PreparedRow = tuple[str, tuple, tuple[str, ...]]
 
-    guid: str
-    values: tuple
-    keys: frozenset[str]
 
-    def as_row(self) -> dict[str, Any]:
-        """The row as ``album_row`` maps it (for the rare consumer that wants a mapping)."""
-        row = dict(zip(ROW_COLUMNS, self.values))
-        if row["external_guids"] is not None:
-            row["external_guids"] = json.loads(row["external_guids"])
-        return row
+def prepared_as_row(values: tuple) -> dict[str, Any]:
+    """A prepared row's values as ``album_row`` maps them (for the rare consumer that wants a mapping)."""
+    row = dict(zip(ROW_COLUMNS, values))
+    if row["external_guids"] is not None:
+        row["external_guids"] = json.loads(row["external_guids"])
+    return row
 
 
 def prepare_row(album: AlbumRecord) -> PreparedRow | None:
@@ -111,4 +110,4 @@ def prepare_row(album: AlbumRecord) -> PreparedRow | None:
     values = tuple(row[c] for c in ROW_COLUMNS)
     keys = title_keys(row["title"])
     keys.update(asin_keys(row["asin"], row["guid"], guids, None))
-    return PreparedRow(row["guid"], values, frozenset(keys))
+    return row["guid"], values, tuple(keys)

@@ -296,6 +296,20 @@ def accounts_app(accounts_runtime):
     return create_app(accounts_runtime, {"TESTING": True})
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """In-process tests hash passwords with argon2id at a low cost: at the product's (0.3 s of CPU
+    per hash here) the sign-in and throttling tests spent half a minute hashing. The algorithm,
+    the stored format and every code path are the same; processes the tests start keep the
+    product's cost, which tests/test_accounts.py checks on a hash a `plexbooks admin` stored."""
+    from argon2 import PasswordHasher
+    from plugin import accounts
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts._dummy_hash.cache_clear()
+
+
 # ----------------------------------------------------------------------------- no leaks
 @pytest.fixture(autouse=True)
 def no_leaks(monkeypatch):

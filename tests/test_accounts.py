@@ -175,6 +175,11 @@ def test_cli_admin_create_reads_the_password_from_stdin(tmp_path):
     from plugin.runtime import Runtime
     runtime = Runtime(env)
     try:
+        with runtime.session() as s:
+            stored = s.scalars(select(User.password_hash).where(User.username == "ops")).one()
+        # a plexbooks process hashes at argon2-cffi's default cost (RFC 9106's low-memory profile);
+        # only this suite's in-process tests hash cheaper (tests/conftest.py, quick_password_hashing)
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored[:40]
         assert accounts.check_password_login(runtime, "ops", PASSWORD, "127.0.0.1").username == "ops"
     finally:
         runtime.dispose()

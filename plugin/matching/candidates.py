@@ -100,17 +100,11 @@ def store_keys(conn: Connection, rows: Iterable[Any]) -> int:
     return store_key_sets(conn, key_sets)
 
 
-def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None, Iterable[str]]], *,
-                   new: bool = False) -> int:
+def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None, Iterable[str]]]) -> int:
     """:func:`store_keys` for keys already derived: (id or None for a row just inserted, guid,
-    every key of the row). A listing child process derives them for a full scan. ``new``:
-    every id given is that of a row just inserted, which has no keys to replace."""
+    every key of the row). A listing child process derives them for a full scan."""
     if not rows:
         return 0
-    if new:
-        pairs = [(key, item_id) for item_id, _guid, keys in rows if item_id is not None for key in keys]
-        _insert_keys(conn, pairs)
-        return len(pairs)
     mark = placeholder(conn.dialect)
     fresh = [guid for item_id, guid, _keys in rows if item_id is None and guid]
     by_guid: dict[str, int] = {}
@@ -130,14 +124,14 @@ def store_key_sets(conn: Connection, rows: Sequence[tuple[int | None, str | None
         values.extend((key, item_id) for key in keys)
     for start in range(0, len(replaced), CHUNK):
         conn.execute(delete(KEYS).where(KEYS.c.item_id.in_(replaced[start:start + CHUNK])))
-    _insert_keys(conn, values)
+    insert_keys(conn, values)
     return len(values)
 
 
-def _insert_keys(conn: Connection, values: list[tuple[str, int]]) -> None:
-    """(key, item id) pairs through the driver's executemany, in key order (the table's): a
-    full scan writes 150,000. Two writers may key the same new album at once (the poll and
-    a webhook): both keep."""
+def insert_keys(conn: Connection, values: list[tuple[str, int]]) -> None:
+    """(key, item id) pairs of rows that have none of them yet, through the driver's
+    executemany, in key order (the table's): a full scan writes 150,000. Two writers may key
+    the same new album at once (the poll and a webhook): both keep."""
     if values:
         values.sort()
         mark = placeholder(conn.dialect)
@@ -185,7 +179,7 @@ def refresh_asin_keys(conn: Connection, rows: Iterable[tuple[int, Sequence[str]]
             fresh.extend((k, item_id) for k in keys - old)
         if stale:
             conn.exec_driver_sql(f"DELETE FROM {KEYS.name} WHERE key = {mark} AND item_id = {mark}", stale)
-        _insert_keys(conn, fresh)
+        insert_keys(conn, fresh)
         changed += len(stale) + len(fresh)
     return changed
 
