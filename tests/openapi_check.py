@@ -15,24 +15,40 @@ from jsonschema import Draft202012Validator
 from plugin.web.openapi import build, openapi_path
 
 
+# The document of each distinct set of routes, and the validators of its schemas: every test app
+# has the same routes and views, and building the document for each of them (pydantic's schema
+# generation) had cost the suite about a minute of CPU.
+_DOCUMENTS: dict[tuple, dict[str, Any]] = {}
+_VALIDATORS: dict[int, Draft202012Validator] = {}
+_NO_ROUTE = {"default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}}
+
+
+def _document(app: Flask) -> dict[str, Any]:
+    routes = tuple(sorted((r.rule, r.endpoint, tuple(sorted(r.methods or ())), id(app.view_functions.get(r.endpoint)))
+                          for r in app.url_map.iter_rules()))
+    if routes not in _DOCUMENTS:
+        _DOCUMENTS[routes] = build(app)
+    return _DOCUMENTS[routes]
+
+
 class ResponseChecker:
     def __init__(self, app: Flask):
         self.app = app
         self.doc: dict[str, Any] | None = None
         self.problems: list[str] = []
         self.checked = 0
-        self._validators: dict[int, Draft202012Validator] = {}
 
     def _validator(self, schema: dict[str, Any]) -> Draft202012Validator:
-        key = id(schema)
-        if key not in self._validators:
+        key = id(schema)          # a schema of a cached document, which lives as long as the process
+        if key not in _VALIDATORS:
+            assert self.doc is not None
             root = {**schema, "components": self.doc["components"]}
-            self._validators[key] = Draft202012Validator(root)
-        return self._validators[key]
+            _VALIDATORS[key] = Draft202012Validator(root)
+        return _VALIDATORS[key]
 
     def __call__(self, response):
         if self.doc is None:
-            self.doc = build(self.app)
+            self.doc = _document(self.app)
         rule = request.url_rule
         method = request.method.lower()
         if rule is None or method in ("head", "options"):
@@ -44,8 +60,7 @@ class ResponseChecker:
                 self.problems.append(f"{request.method} {rule.rule} is not in the document")
                 return response
         if operation is None:           # no route matched: 404/405 must still be the error shape
-            responses = {"default": {"content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}}
+            responses = _NO_ROUTE
         else:
             responses = operation["responses"]
         documented = responses.get(str(response.status_code)) or responses.get("default")
