@@ -338,11 +338,13 @@ def test_the_library_answers_while_a_first_scan_writes(plex_factory, make_runtim
     plex = plex_factory(books=4000)
     runtime = make_runtime(plex, PLEXBOOKS_SCAN_PAGE_SIZE="1000", PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="1000000")
     scan = threading.Thread(target=sync.full_scan, args=(runtime,))
-    slowest = 0.0
+    slowest, answered = 0.0, 0
     with runtime.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
+            # a look-up that waits for a lock fails at once (LockNotAvailable) instead of waiting
             conn.exec_driver_sql("SET lock_timeout = '1s'")
         conn.commit()
+        began = time.monotonic()
         scan.start()
         try:
             while scan.is_alive():
@@ -351,10 +353,15 @@ def test_the_library_answers_while_a_first_scan_writes(plex_factory, make_runtim
                 conn.execute(select(LibraryItem.id).limit(1)).all()
                 conn.rollback()
                 slowest = max(slowest, time.monotonic() - started)
+                answered += 1
                 time.sleep(0.02)
         finally:
             scan.join(300)
-    assert slowest < 1.0, slowest
+        took = time.monotonic() - began
+    # No fixed time bound (a loaded machine stretches every look-up): the look-ups kept being
+    # answered while the scan ran, and none took anything like the scan's own time, as one
+    # that waited for the album phase would.
+    assert answered >= 3 and slowest < took / 2, (answered, slowest, took)
 
 
 @pytest.mark.parametrize("readers", ["in_process", "child_processes"])
