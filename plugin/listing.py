@@ -33,14 +33,10 @@ def reader_count() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def read_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
-               first: int, stride: int) -> None:
-    """The child's work: every ``stride``-th page from ``first`` on, unchanged albums set aside."""
-    _send_all(conn, _album_pages(args, section, page_size, known, first, stride))
-
-
 def _album_pages(args: dict[str, Any], section: str, page_size: int, known: dict[str, str],
                  first: int, stride: int) -> Iterator[AlbumPage]:
+    """A child's share of the album listing: every ``stride``-th page from ``first`` on,
+    unchanged albums set aside."""
     client = PlexClient(**args)
     index = first
     while True:
@@ -69,15 +65,10 @@ def _album_pages(args: dict[str, Any], section: str, page_size: int, known: dict
             break
 
 
-def read_track_pages(conn: Connection, args: dict[str, Any], section: str, page_size: int,
-                     first: int, stride: int) -> None:
-    """The child's work for the track listing: every ``stride``-th page from ``first`` on, as
-    runs of one album's tracks."""
-    _send_all(conn, _track_pages(args, section, page_size, first, stride))
-
-
 def _track_pages(args: dict[str, Any], section: str, page_size: int, first: int,
                  stride: int) -> Iterator[TrackGroupPage]:
+    """A child's share of the track listing: every ``stride``-th page from ``first`` on, as
+    runs of one album's tracks."""
     client = PlexClient(**args)
     index = first
     while True:
@@ -184,10 +175,10 @@ def _main() -> None:
     try:
         if kind == "tracks":
             args, section, page_size = job
-            read_track_pages(conn, args, section, page_size, first, stride)
+            _send_all(conn, _track_pages(args, section, page_size, first, stride))
         else:
             args, section, page_size, known = job
-            read_pages(conn, args, section, page_size, known, first, stride)
+            _send_all(conn, _album_pages(args, section, page_size, known, first, stride))
     finally:
         conn.close()
 

@@ -172,13 +172,13 @@ class MirrorWriter:
     def add_prepared(self, rows: Iterable[PreparedRow]) -> None:
         """Albums a listing child process already mapped to rows (``plugin.prepare``)."""
         for ready in rows:
-            guid = ready[0]
+            guid, values, _keys = ready
             if guid in self.seen:
                 self.counts.skip("duplicate_guid")
                 continue
             self.seen.add(guid)
             known = self._lookup(guid)
-            if known is not None and known[1] == ready[1][-1]:      # content_hash is the last column
+            if known is not None and known[1] == values[-1]:      # content_hash is the last column
                 self.counts.unchanged += 1
                 continue
             if known is None:
@@ -208,20 +208,21 @@ class MirrorWriter:
                    r["year"], r["summary"], r["thumb"], r["user_rating"], r["added_at"], r["updated_at"],
                    r["content_hash"], now, now) for r in self._rows]
         stamps = (now, now)
-        values.extend(ready[1] + stamps for ready, _id in self._ready)
+        values.extend(row_values + stamps for (_guid, row_values, _keys), _id in self._ready)
         self.conn.exec_driver_sql(self._sql, values)
         # the matcher's look-up keys, in the same transaction
         store_keys(self.conn, self._rows)
         ids = self._inserted_ids(len(values)) if not self._rows else None
         if ids is not None:       # rows new to an empty mirror, which have no keys to replace
-            insert_keys(self.conn, [(key, item_id) for (ready, _none), item_id in zip(self._ready, ids)
-                                    for key in ready[2]])
+            insert_keys(self.conn, [(key, item_id) for ((_guid, _values, keys), _none), item_id
+                                    in zip(self._ready, ids) for key in keys])
         else:
-            store_key_sets(self.conn, [(item_id, ready[0], ready[2]) for ready, item_id in self._ready])
+            store_key_sets(self.conn, [(item_id, guid, keys) for (guid, _values, keys), item_id in self._ready])
         added = [r for r in self._rows if r["guid"] in self._new]
-        ready_added = [ready for ready, item_id in self._ready if item_id is None and ready[0] in self._new]
+        ready_added = [row_values for (guid, row_values, _keys), item_id in self._ready
+                       if item_id is None and guid in self._new]
         if ready_added and outbox.subscribers(self.conn, "library.added"):
-            added.extend(prepared_as_row(ready[1]) for ready in ready_added)
+            added.extend(map(prepared_as_row, ready_added))
         outbox.emit_new_rows(self.conn, added, self.now)
         self._rows, self._ready = [], []
 

@@ -206,7 +206,7 @@ def make_runtime(tmp_path, sqlite_template) -> Iterator[Callable[..., Runtime]]:
         database = current_database()
         if "DATABASE_URL" not in extra:
             database.migrated(data_dir, sqlite_template)
-        runtime = Runtime(environment(tmp_path / "data", plex, **extra))
+        runtime = Runtime(environment(data_dir, plex, **extra))
         made.append(runtime)
         return runtime
 
