@@ -9,8 +9,9 @@ STAMP  := $(VENV)/.installed-stamp
 IMAGE  ?= plexbooks:local
 
 # Three pytest processes on these two cores: the suite waits on subprocesses, servers and sleeps a
-# good part of the time, and a third worker fills it. Measured in one fresh clone each: two workers
-# 13 min 23 s of `make test` (1,076 s of CPU), three 10 min 56 s (997 s), four 11 min 13 s (1,077 s).
+# good part of the time, and a third worker fills it. Measured one after the other in one clone: two
+# workers 13 min 23 s of `make test` on its fresh venv (1,076 s of CPU), then three 10 min 56 s (997 s)
+# and four 11 min 13 s (1,077 s); three in another fresh clone, its venv's install included, 12 min 25 s.
 # (Before the bytecode fix below, three had been slower than two: every process then compiled its
 # modules from source, and the CPU, not the waiting, was what ran out.) Work is handed out longest
 # first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one process
