@@ -52,7 +52,9 @@ def _client_identifier(data_dir: Path) -> str:
 class Runtime:
     def __init__(self, environ: Mapping[str, str] | None = None):
         self.environ = dict(os.environ if environ is None else environ)
-        boot = settings.resolve({}, self.environ)          # env-only settings
+        # The environment's settings, resolved once: a process's environment does not change, so the
+        # settings only it sets (API key, address, data directory) need no database read per request.
+        self.boot = boot = settings.resolve({}, self.environ)
         self.data_dir = Path(boot.data_dir).expanduser()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = boot.database_url or db.sqlite_url(self.data_dir)

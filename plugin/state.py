@@ -109,7 +109,7 @@ def ensure_api_key(runtime: Runtime) -> str | None:
 def check_api_key(runtime: Runtime, presented: str | None) -> bool:
     if not presented:
         return False
-    configured = runtime.config(with_secrets=False).api_key   # env only: no stored secret is decrypted
+    configured = runtime.boot.api_key          # set by the environment only: no database read per request
     if configured:
         return hmac.compare_digest(presented.encode(), configured.encode())
     stored = get(runtime, API_KEY_HASH)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Blueprint, Flask
 from werkzeug.routing import IntegerConverter
 
 from plugin import state
@@ -32,45 +32,53 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
         app.config.update(test_config)
     runtime = runtime or Runtime()
     app.extensions["plexbooks"] = runtime
-    generated = state.ensure_api_key(runtime)
-    if generated:
-        log.warning("Generated the admin API key (shown once, store it now): %s", generated)
+    # `plexbooks serve` did the start-up work once, before forking its workers
+    started_by_serve = bool(app.config.get("STARTED_BY_SERVE"))
+    if not started_by_serve:
+        generated = state.ensure_api_key(runtime)
+        if generated:
+            log.warning("Generated the admin API key (shown once, store it now): %s", generated)
 
     from plugin.web import errors, validation
     errors.register(app)
     validation.register(app)
+    for blueprint in import_views():
+        app.register_blueprint(blueprint)
+    from plugin.web import api_auth
+    api_auth.init_app(app)
+    if not started_by_serve:
+        from plugin.accounts import ensure_env_admin
+        ensure_env_admin(runtime)
+    from plugin import setup
+    from plugin.web.prefix import PrefixMiddleware
+    app.wsgi_app = PrefixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    if not started_by_serve:
+        setup.announce(runtime)
+    return app
 
+
+def import_views() -> list[Blueprint]:
+    """Every blueprint of the app, in the order they are registered. Importing them is most of the cost of making an app: ``plexbooks serve``
+    calls this once before forking its workers."""
     from plugin.web import (
+        api_auth,
         api_jobs,
         api_library,
         api_notifications,
         api_requests,
+        api_setup,
         api_status,
+        api_users,
+        covers,
         health,
         metrics_view,
         openapi,
+        pages,
     )
     from webhooks import bp as webhooks_bp
-    for blueprint in (health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp,
-                      api_notifications.bp, webhooks_bp, metrics_view.bp, openapi.bp):
-        app.register_blueprint(blueprint)
-
-    from plugin.accounts import ensure_env_admin
-    from plugin.web import api_auth, api_users
-    ensure_env_admin(runtime)
-    for blueprint in (api_auth.bp, api_users.bp):
-        app.register_blueprint(blueprint)
-    api_auth.init_app(app)
-
-    from plugin import setup
-    from plugin.web import api_setup, covers, pages
-    from plugin.web.prefix import PrefixMiddleware
-    for blueprint in (api_setup.bp, covers.bp, pages.bp):
-        app.register_blueprint(blueprint)
-    app.wsgi_app = PrefixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
-    if not app.config.get("SETUP_ANNOUNCED"):   # serve() announces once, before forking
-        setup.announce(runtime)
-    return app
+    return [health.bp, api_status.bp, api_library.bp, api_requests.bp, api_jobs.bp, api_notifications.bp,
+            webhooks_bp, metrics_view.bp, openapi.bp, api_auth.bp, api_users.bp, api_setup.bp, covers.bp,
+            pages.bp]
 
 
 def runtime_of(app: Flask) -> Runtime:

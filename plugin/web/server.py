@@ -24,7 +24,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         from plugin.web import create_app
-        return create_app(Runtime(self.runtime.environ), {"SETUP_ANNOUNCED": True})
+        return create_app(Runtime(self.runtime.environ), {"STARTED_BY_SERVE": True})
 
 
 def _quick_exit_when_stopped(_arbiter, worker) -> None:
@@ -46,6 +46,10 @@ def serve(runtime: Runtime) -> int:
     from plugin import setup
     setup.announce(runtime)                # the first-run setup code, in the log once
     runtime.dispose()
+    # The app's modules are imported once here and every worker forks with them in place (each
+    # would spend a second of CPU importing them itself); the app is still made in each worker.
+    from plugin.web import import_views
+    import_views()
     # threaded workers: browsers open connections ahead of need (preconnects) and keep them idle;
     # a sync worker would sit on such a socket while real requests wait behind it
     options = {"bind": f"{config.host}:{config.port}", "workers": config.web_workers,
