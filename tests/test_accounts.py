@@ -1,8 +1,6 @@
 """Roles, the user's own requests, local admins, login throttling, users CRUD, key rotation."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select
@@ -11,6 +9,7 @@ from plugin import accounts, state
 from plugin.models import LoginFailure, User
 from tests import leaks
 from tests.conftest import API_KEY, environment
+from tests.processes import run_plexbooks
 from tests.signin_helpers import sign_in, sign_in_local
 
 PASSWORD = "correct horse battery staple"
@@ -168,8 +167,7 @@ def test_admin_from_the_environment_is_created_and_updated_at_start(make_runtime
 def test_cli_admin_create_reads_the_password_from_stdin(tmp_path):
     leaks.track(PASSWORD)
     env = environment(tmp_path / "data")
-    done = subprocess.run([sys.executable, "-m", "plugin", "admin", "create", "--username", "ops", "--json"],
-                          input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=60)
+    done = run_plexbooks(["admin", "create", "--username", "ops", "--json"], env, input=PASSWORD + "\n")
     assert done.returncode == 0, done.stderr
     assert '"created": true' in done.stdout and PASSWORD not in done.stdout + done.stderr
     from plugin.runtime import Runtime
@@ -183,8 +181,7 @@ def test_cli_admin_create_reads_the_password_from_stdin(tmp_path):
         assert accounts.check_password_login(runtime, "ops", PASSWORD, "127.0.0.1").username == "ops"
     finally:
         runtime.dispose()
-    empty = subprocess.run([sys.executable, "-m", "plugin", "admin", "create", "--username", "ops"],
-                           input="", capture_output=True, text=True, env=env, timeout=60)
+    empty = run_plexbooks(["admin", "create", "--username", "ops"], env, input="")
     assert empty.returncode == 2
 
 
@@ -236,7 +233,6 @@ def test_cli_secrets_rotate(tmp_path):
     key = Fernet.generate_key().decode()
     leaks.track(key)
     env = environment(tmp_path / "data", PLEXBOOKS_SECRET_KEY=key)
-    done = subprocess.run([sys.executable, "-m", "plugin", "secrets", "rotate", "--json"], capture_output=True,
-                          text=True, env=env, timeout=60)
+    done = run_plexbooks(["secrets", "rotate", "--json"], env)
     assert done.returncode == 0, done.stderr
     assert '"settings": 0' in done.stdout and key not in done.stdout + done.stderr

@@ -9,16 +9,16 @@ import sys
 import pytest
 
 from tests.conftest import environment
+from tests.processes import run_plexbooks
 
 
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plugin", *args], env={**os.environ, **env}, capture_output=True,
-                          text=True, input=stdin, timeout=120)
+def run(env: dict[str, str], *args: str, stdin: str | None = None, fork: bool = True) -> subprocess.CompletedProcess:
+    return run_plexbooks(list(args), env, input=stdin, fork=fork)
 
 
 def test_scan_json_and_exit_codes(tmp_path, plex):
     env = environment(tmp_path / "data", plex)
-    result = run(env, "scan", "--json")
+    result = run(env, "scan", "--json", fork=False)      # `python -m plugin`, as a user starts it
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     for key in ("status", "total", "new", "updated", "unchanged", "removed", "skipped", "duration_s", "error"):
