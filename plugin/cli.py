@@ -137,6 +137,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(runtime)
 
 
+def import_commands(*commands: str) -> None:
+    """Import what ``serve`` and ``worker`` run, ahead of time, for a process that forks them
+    (the supervisor): each fork then starts with the code in place."""
+    if "worker" in commands:
+        import plugin.worker  # noqa: F401
+    if "serve" in commands:
+        from plugin.web import import_views
+        from plugin.web.server import serve  # noqa: F401
+        import_views()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from plugin import metrics
     from plugin.worker import main as worker_main

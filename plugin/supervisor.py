@@ -169,15 +169,6 @@ def _forked_child(command: str, environ: Mapping[str, str]) -> NoReturn:
     child(command)
 
 
-def _import_children_code() -> None:
-    """What both children import, once, so each forks with it in place."""
-    import plugin.cli  # noqa: F401
-    import plugin.worker  # noqa: F401
-    from plugin.web import import_views
-    from plugin.web.server import serve  # noqa: F401
-    import_views()
-
-
 def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     """Bring the schema up to date once, then supervise web and worker."""
     from plugin.runtime import Runtime
@@ -188,5 +179,6 @@ def run(environ: Mapping[str, str] | None = None) -> NoReturn:
     from plugin import metrics
     environ[metrics.DIR_ENV] = str(metrics.prepare(runtime.data_dir, clean=True))
     runtime.dispose()
-    _import_children_code()
+    from plugin.cli import import_commands
+    import_commands("serve", "worker")
     _exit_now(Supervisor(environ, max_restarts=max_restarts).run())   # the children are gone, the engine disposed

@@ -31,14 +31,11 @@ from typing import Any, NoReturn
 def _preload() -> None:
     import plugin.__main__  # noqa: F401
     import plugin.accounts  # noqa: F401
-    import plugin.cli  # noqa: F401
     import plugin.rotation  # noqa: F401
     import plugin.supervisor  # noqa: F401
     import plugin.sync  # noqa: F401
-    import plugin.worker  # noqa: F401
-    from plugin.web import import_views
-    from plugin.web.server import serve  # noqa: F401
-    import_views()
+    from plugin.cli import import_commands
+    import_commands("serve", "worker")
     # prometheus-client picks its storage (in memory, or the multiprocess directory a process's
     # environment names) when it is imported: each command must import it itself
     assert "prometheus_client" not in sys.modules, "preloading imported prometheus_client"
