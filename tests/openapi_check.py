@@ -23,8 +23,14 @@ _VALIDATORS: dict[int, Draft202012Validator] = {}
 _NO_ROUTE = {"default": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}}
 
 
+def _view_id(app: Flask, endpoint: str) -> int:
+    view = app.view_functions.get(endpoint)
+    # a bound method (the app's own ``static`` view) is a new object at each look-up: its function is not
+    return id(getattr(view, "__func__", view))
+
+
 def _document(app: Flask) -> dict[str, Any]:
-    routes = tuple(sorted((r.rule, r.endpoint, tuple(sorted(r.methods or ())), id(app.view_functions.get(r.endpoint)))
+    routes = tuple(sorted((r.rule, r.endpoint, tuple(sorted(r.methods or ())), _view_id(app, r.endpoint))
                           for r in app.url_map.iter_rules()))
     if routes not in _DOCUMENTS:
         _DOCUMENTS[routes] = build(app)
