@@ -9,13 +9,12 @@ STAMP  := $(VENV)/.installed-stamp
 IMAGE  ?= plexbooks:local
 
 # Three pytest processes on these two cores: the suite waits on subprocesses, servers and sleeps a
-# good part of the time, and a third worker fills it. Measured one after the other in one clone: two
-# workers 13 min 23 s of `make test` on its fresh venv (1,076 s of CPU), then three 10 min 56 s (997 s)
-# and four 11 min 13 s (1,077 s); three in another fresh clone, its venv's install included, 12 min 25 s.
-# (Before the bytecode fix below, three had been slower than two: every process then compiled its
-# modules from source, and the CPU, not the waiting, was what ran out.) Work is handed out longest
-# first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one process
-# whole, the other long files' tests spread over all of them.
+# good part of the time, and a third worker fills it. Latest, in one checkout one after the other:
+# three workers 8 min 15 s of `make test` (864 s of CPU), four 9 min 7 s (1,054 s); a fresh clone with
+# three, its venv's install included, 9 min 10 s. (Before the bytecode fix below, three had been slower
+# than two: every process then compiled its modules from source, and the CPU ran out.) Work is handed
+# out longest first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one
+# process whole, the other long files' tests spread over all of them.
 TEST_WORKERS  ?= 3
 # The container tests' image (tests/test_container.py), built in the background while the linters
 # and the first tests run; its log and exit status land in TEST_IMAGE_BUILD.

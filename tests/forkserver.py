@@ -1,6 +1,6 @@
 """The process the tests' plexbooks commands are forked from (`python -m tests.forkserver`).
 
-`make test` starts about 150 plexbooks processes (workers killed at random moments, web servers,
+`make test` starts about 190 plexbooks processes (workers killed at random moments, web servers,
 supervisors, one-off commands). Started with `python -m plugin`, each spends a second or more of
 CPU importing SQLAlchemy, Flask and plexbooks before it does anything: on a 2-core machine that is
 minutes of the suite. This server imports them once; each command is then a fork of it that runs
