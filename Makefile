@@ -10,9 +10,10 @@ IMAGE  ?= plexbooks:local
 
 # Three pytest processes on these two cores: the suite waits on subprocesses, servers and sleeps a
 # good part of the time, and a third worker fills it. Latest, in one checkout one after the other:
-# three workers 8 min 15 s of `make test` (864 s of CPU), four 9 min 7 s (1,054 s); a fresh clone with
-# three, its venv's install included, 9 min 10 s. (Before the bytecode fix below, three had been slower
-# than two: every process then compiled its modules from source, and the CPU ran out.) Work is handed
+# three workers 8 min 15 s of `make test` (864 s of CPU), four 9 min 7 s (1,054 s); fresh clones with
+# three, their venv's install included, 9 min 10 s to 9 min 48 s. (Before the bytecode fix below,
+# three had been slower than two: every process then compiled its modules from source, and the CPU
+# ran out.) Work is handed
 # out longest first (tests/scheduling.py): a file with shared (module or session) fixtures goes to one
 # process whole, the other long files' tests spread over all of them.
 TEST_WORKERS  ?= 3
