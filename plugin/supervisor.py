@@ -147,8 +147,12 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def child(command: str) -> NoReturn:
-    """A supervised child: ``plexbooks serve`` or ``plexbooks worker``, then a quick exit."""
+def _forked_child(command: str, environ: Mapping[str, str]) -> NoReturn:
+    """A supervised child, forked: ``plexbooks serve`` or ``plexbooks worker``, then a quick exit."""
+    for sig in (signal.SIGTERM, signal.SIGINT):      # the supervisor's handlers are not the child's
+        signal.signal(sig, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(environ)
     from plugin.cli import main
     code = 1
     try:
@@ -159,14 +163,6 @@ def child(command: str) -> NoReturn:
         log.exception("run: the %s failed", command)
     finally:
         _exit_now(code)
-
-
-def _forked_child(command: str, environ: Mapping[str, str]) -> NoReturn:
-    for sig in (signal.SIGTERM, signal.SIGINT):      # the supervisor's handlers are not the child's
-        signal.signal(sig, signal.SIG_DFL)
-    os.environ.clear()
-    os.environ.update(environ)
-    child(command)
 
 
 def run(environ: Mapping[str, str] | None = None) -> NoReturn:

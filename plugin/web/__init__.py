@@ -32,12 +32,8 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
         app.config.update(test_config)
     runtime = runtime or Runtime()
     app.extensions["plexbooks"] = runtime
-    # `plexbooks serve` did the start-up work once, before forking its workers
-    started_by_serve = bool(app.config.get("STARTED_BY_SERVE"))
-    if not started_by_serve:
-        generated = state.ensure_api_key(runtime)
-        if generated:
-            log.warning("Generated the admin API key (shown once, store it now): %s", generated)
+    if not app.config.get("STARTED_BY_SERVE"):    # `plexbooks serve` did it once, before forking its workers
+        start_up(runtime)
 
     from plugin.web import errors, validation
     errors.register(app)
@@ -46,20 +42,26 @@ def create_app(runtime: Runtime | None = None, test_config: Mapping[str, Any] | 
         app.register_blueprint(blueprint)
     from plugin.web import api_auth
     api_auth.init_app(app)
-    if not started_by_serve:
-        from plugin.accounts import ensure_env_admin
-        ensure_env_admin(runtime)
-    from plugin import setup
     from plugin.web.prefix import PrefixMiddleware
     app.wsgi_app = PrefixMiddleware(app.wsgi_app)  # type: ignore[method-assign]
-    if not started_by_serve:
-        setup.announce(runtime)
     return app
 
 
+def start_up(runtime: Runtime) -> None:
+    """What a web process does once before it answers: an API key exists (a new one is shown once),
+    the admin the environment names exists, and the first-run setup code is in the log."""
+    generated = state.ensure_api_key(runtime)
+    if generated:
+        log.warning("Generated the admin API key (shown once, store it now): %s", generated)
+    from plugin.accounts import ensure_env_admin
+    ensure_env_admin(runtime)
+    from plugin import setup
+    setup.announce(runtime)
+
+
 def import_views() -> list[Blueprint]:
-    """Every blueprint of the app, in the order they are registered. Importing them is most of the cost of making an app: ``plexbooks serve``
-    calls this once before forking its workers."""
+    """Every blueprint of the app, in the order they are registered. Importing them is most of
+    the cost of making an app: ``plexbooks serve`` calls this once before forking its workers."""
     from plugin.web import (
         api_auth,
         api_jobs,

@@ -6,7 +6,6 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-from plugin import state
 from plugin.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -38,17 +37,13 @@ def _quick_exit_when_stopped(_arbiter, worker) -> None:
 
 def serve(runtime: Runtime) -> int:
     config = runtime.config()
-    generated = state.ensure_api_key(runtime)   # before forking, so workers do not race to generate one
-    if generated:
-        log.warning("Generated the admin API key (shown once, store it now): %s", generated)
-    from plugin.accounts import ensure_env_admin
-    ensure_env_admin(runtime)              # before forking too: the workers then find it in place
-    from plugin import setup
-    setup.announce(runtime)                # the first-run setup code, in the log once
+    # Once, before forking: the workers do not race to generate an API key, find the env admin in
+    # place, and the setup code is in the log once.
+    from plugin.web import import_views, start_up
+    start_up(runtime)
     runtime.dispose()
     # The app's modules are imported once here and every worker forks with them in place (each
     # would spend a second of CPU importing them itself); the app is still made in each worker.
-    from plugin.web import import_views
     import_views()
     # threaded workers: browsers open connections ahead of need (preconnects) and keep them idle;
     # a sync worker would sit on such a socket while real requests wait behind it
