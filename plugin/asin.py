@@ -17,6 +17,8 @@ from typing import Iterable
 _ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
 # A bracketed token in a path: "[B08V8B2CGV]". Brackets are required on both sides.
 _BRACKETED_RE = re.compile(r"\[([A-Za-z0-9]{10})\]")
+# Where a guid's identifier ends: "B08V8B2CGV_us?lang=en" names B08V8B2CGV.
+_IDENT_END = re.compile(r"[_?/&#]")
 # Guid schemes whose identifier part is an ASIN.
 _ASIN_GUID_SCHEMES = (
     "com.plexapp.agents.audnexus",
@@ -53,7 +55,7 @@ def asin_from_guid(guid: str | None) -> str | None:
     scheme, _, rest = guid.partition("://")
     if scheme.lower() not in _ASIN_GUID_SCHEMES:
         return None
-    ident = re.split(r"[_?/&#]", rest, maxsplit=1)[0]
+    ident = _IDENT_END.split(rest, maxsplit=1)[0]
     return normalize_asin(ident)
 
 

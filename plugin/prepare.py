@@ -5,6 +5,7 @@ children build the rows (``prepare_row``) on other cores while the parent writes
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,16 +18,6 @@ MAX_TEXT = 1024     # the longest text a mirror column keeps
 @dataclass(frozen=True, slots=True)
 class Skip:
     reason: str
-
-
-def stored_title(album: AlbumRecord) -> str:
-    """The title as the mirror stores it."""
-    return (album.title or "").strip()[:MAX_TEXT]
-
-
-def author_of(album: AlbumRecord) -> str | None:
-    """``parentTitle``, falling back to ``originalTitle`` when Plex has no parentTitle."""
-    return album.parent_title or album.original_title
 
 
 def guid_asin(album: AlbumRecord) -> str | None:
@@ -50,30 +41,30 @@ def skip_reason(album: AlbumRecord) -> str | None:
     return None
 
 
-def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
-    """The mirror columns of an album, or why it cannot be mirrored."""
+def album_values(album: AlbumRecord, external_guids: Any = None) -> tuple | Skip:
+    """The mirror columns of an album, in ``ROW_COLUMNS`` order, or why it cannot be mirrored:
+    the one mapping of an album to a row. ``external_guids`` is the column's value when the
+    caller has encoded the album's Guid ids already (a listing child sends them as JSON);
+    otherwise their list, or None when there are none.
+
+    A tuple rather than a mapping: a first scan maps every album of the library with it."""
     reason = skip_reason(album)
     if reason:
         return Skip(reason)
     asin = guid_asin(album)
-    author = author_of(album)
-    return {
-        "guid": album.guid,
-        "rating_key": album.rating_key,
-        "section_key": album.section_key or "",
-        "title": stored_title(album),
-        "author": author[:MAX_TEXT] if author else None,
-        "asin": asin,
-        "asin_source": "guid" if asin else None,
-        "external_guids": list(album.guids) or None,
-        "year": album.year,
-        "summary": album.summary,
-        "thumb": album.thumb and album.thumb[:MAX_TEXT],
-        "user_rating": album.user_rating,
-        "added_at": album.added_at,
-        "updated_at": album.updated_at,
-        "content_hash": album.fingerprint,
-    }
+    author = album.parent_title or album.original_title
+    thumb = album.thumb
+    return (album.guid, album.rating_key, album.section_key or "", album.title.strip()[:MAX_TEXT],  # type: ignore[union-attr]
+            author[:MAX_TEXT] if author else None, asin, "guid" if asin else None,
+            external_guids if external_guids is not None else (list(album.guids) or None),
+            album.year, album.summary, thumb and thumb[:MAX_TEXT], album.user_rating, album.added_at,
+            album.updated_at, album.fingerprint)
+
+
+def album_row(album: AlbumRecord) -> dict[str, Any] | Skip:
+    """:func:`album_values` as a mapping by column (the writer's path for single albums)."""
+    values = album_values(album)
+    return values if isinstance(values, Skip) else dict(zip(ROW_COLUMNS, values))
 
 
 # The columns of ``PreparedRow.values``, in the writer's INSERT order (which adds the two
@@ -102,12 +93,11 @@ def prepare_row(album: AlbumRecord) -> PreparedRow | None:
     """The row and keys of an album as the writer will store them; None when it cannot be
     mirrored (the writer counts why)."""
     from plugin.matching.keys import asin_keys, title_keys   # here: a re-scan that changed nothing never needs it
-    row = album_row(album)
-    if isinstance(row, Skip):
+    guids = album.guids
+    # json.dumps' own text for a list of strings, without its Python-level encoder per album
+    values = album_values(album, "[" + ", ".join(map(encode_basestring_ascii, guids)) + "]" if guids else None)
+    if isinstance(values, Skip):
         return None
-    guids = row["external_guids"]
-    row["external_guids"] = None if guids is None else json.dumps(guids)
-    values = tuple(row[c] for c in ROW_COLUMNS)
-    keys = title_keys(row["title"])
-    keys.update(asin_keys(row["asin"], row["guid"], guids, None))
-    return row["guid"], values, tuple(keys)
+    keys = title_keys(values[3])
+    keys.update(asin_keys(values[5], values[0], guids, None))
+    return values[0], values, tuple(keys)

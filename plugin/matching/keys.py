@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from plugin.matching.indexes import _ik
-from plugin.matching.sides import ItemSide, item_asins
+from plugin.matching.sides import carried_asins
 from plugin.matching.sketch import sketch_fields
 
 KEY_LENGTH = 64
@@ -27,8 +27,7 @@ def asin_keys(asin: str | None, guid: str | None, guids: Sequence[str] | None,
     """The ``asin:`` keys of a row as stored: every ASIN the matcher reads from it
     (:func:`~plugin.matching.sides.item_asins`)."""
     if asin or paths or guids or (guid and not guid.startswith("plex://")):
-        side = ItemSide("", asin=asin, guid=guid, guids=tuple(guids or ()), file_paths=tuple(paths or ()))
-        return {asin_key(a) for a in item_asins(side)}
+        return {ASIN_PREFIX + a for a in carried_asins(asin, guid, guids, paths)}
     return set()
 
 

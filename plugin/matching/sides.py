@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from plugin.asin import asin_from_guid, normalize_asin, path_asin
 from plugin.matching.evidence import ASSUMED_REQUEST_LANGUAGE, derivative_kinds, item_language, primary_language
@@ -51,20 +51,27 @@ def item_asins(item: ItemSide) -> dict[str, str]:
     Order of trust: a dedicated field, then the album guid / external Guid ids, then a
     bracketed ``[ASIN]`` in a folder or file name.
     """
+    return carried_asins(item.asin, item.guid, item.guids, item.file_paths)
+
+
+def carried_asins(asin_field: str | None, guid: str | None, guids: Sequence[str] | None,
+                  paths: Sequence[str] | None) -> dict[str, str]:
+    """:func:`item_asins` of an item's fields, for a caller that holds them without an
+    ``ItemSide`` (the mirror's look-up keys, written for every album of a scan)."""
     found: dict[str, str] = {}
-    if item.asin:
-        asin = normalize_asin(item.asin)
+    if asin_field:
+        asin = normalize_asin(asin_field)
         if asin:
             found[asin] = "asin_field"
-    for guid in (item.guid, *item.guids) if item.guids else (item.guid,):
-        if guid and not guid.startswith("plex://"):  # Plex's own ids are never ASINs
-            asin = asin_from_guid(guid)
+    for one in (guid, *guids) if guids else (guid,):
+        if one and not one.startswith("plex://"):  # Plex's own ids are never ASINs
+            asin = asin_from_guid(one)
             if asin and asin not in found:
                 found[asin] = "asin_guid"
-    paths = item.file_paths
     # Only a bracketed token counts (path_asin's own test, made here once per item: a
     # full scan asks this of every album, and most paths have no bracket). A plain loop,
     # not any() over a generator: this runs for every album of a library.
+    paths = paths or ()
     for path in paths:
         if path and "[" in path:
             asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on

@@ -102,9 +102,14 @@ FINGERPRINT_KEYS = ("ratingKey", "guid", "title", "parentTitle", "originalTitle"
                     "librarySectionID", "year", "summary", "thumb", "userRating", "addedAt", "updatedAt")
 
 
+_NO_VALUES = ("",) * len(FINGERPRINT_KEYS)
+
+
 def album_fingerprint(attrs: dict[str, str], guids: tuple[str, ...]) -> str:
-    get = attrs.get
-    text = "\x1f".join([get(k) or "" for k in FINGERPRINT_KEYS] + list(guids))
+    # map() over the keys, not a comprehension: a full scan takes the fingerprint of every album
+    text = "\x1f".join(map(attrs.get, FINGERPRINT_KEYS, _NO_VALUES))
+    if guids:
+        text = text + "\x1f" + "\x1f".join(guids)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
