@@ -89,6 +89,8 @@ class MirrorWriter:
         self._new: set[str] = set()           # guids not in the mirror before: library.added
         self._deferred: list[Index] = []      # indexes dropped for a first load, built again by finish()
         self._next_id: int | None = None      # the id the next inserted row takes, when that is known
+        # the ids of the rows written so far, while each flush knew them (a first load): None once one did not
+        self._written_ids: list[int] | None = []
 
     def load_all(self, *, defer_indexes: bool = False) -> None:
         """Load (id, hash) of every row: one query instead of one per album. With
@@ -213,6 +215,10 @@ class MirrorWriter:
         # the matcher's look-up keys, in the same transaction
         store_keys(self.conn, self._rows)
         ids = self._inserted_ids(len(values)) if not self._rows else None
+        if ids is None:
+            self._written_ids = None
+        elif self._written_ids is not None:
+            self._written_ids.extend(ids)
         if ids is not None:       # rows new to an empty mirror, which have no keys to replace
             insert_keys(self.conn, [(key, item_id) for ((_guid, _values, keys), _none), item_id
                                     in zip(self._ready, ids) for key in keys])
@@ -262,9 +268,12 @@ class MirrorWriter:
             self.add(album)
 
     def written_ids(self) -> list[int]:
-        """Ids of the rows this writer inserted or changed (after flush), read back once."""
+        """Ids of the rows this writer inserted or changed (after flush), read back once
+        unless every flush knew them."""
         if not self.written:
             return []
+        if self._written_ids is not None and len(self._written_ids) == len(self.written):
+            return list(self._written_ids)
         if len(self.written) > 5000:
             wanted = set(self.written)
             return [i for i, g in self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid)).all() if g in wanted]
