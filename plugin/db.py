@@ -7,14 +7,16 @@ loading Alembic and its scripts: that had been a third of each process's start.
 """
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,6 +106,51 @@ def head_revision() -> str | None:
             revised.add(fields.get("down_revision", ""))
     heads = revisions - revised
     return heads.pop() if len(heads) == 1 else None
+
+
+@contextmanager
+def bulk_write(engine: Engine) -> Iterator[tuple[Connection, list[threading.Thread]]]:
+    """One transaction that writes a large part of the database (a full scan), as
+    ``engine.begin()`` does, and the threads it left to finish its work.
+
+    On SQLite its commit does not also copy the write-ahead log into the database file
+    (the automatic checkpoint: half a second after a first scan of 100,000 albums, during
+    which nothing else could run in this process). The rows are visible to every reader
+    from the commit on; a thread then checkpoints on its own connection while the caller
+    goes on, and the caller joins it (``finish_bulk_write``) before it ends."""
+    threads: list[threading.Thread] = []
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        before = None
+        if sqlite:
+            before = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn, threads
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(before or 1000)}")
+                conn.commit()
+    if sqlite:
+        thread = threading.Thread(target=_checkpoint, args=(engine,), name="wal-checkpoint", daemon=True)
+        thread.start()
+        threads.append(thread)
+
+
+def _checkpoint(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.commit()
+    except DBAPIError as exc:   # the next commit's automatic checkpoint does it then
+        logging.getLogger(__name__).warning("could not checkpoint the database: %s", type(exc).__name__)
+
+
+def finish_bulk_write(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

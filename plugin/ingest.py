@@ -18,14 +18,17 @@ the rest, the same way for all of them:
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
-from plugin import details, jobs, lifecycle
+from plugin import db, details, jobs, lifecycle
 from plugin.mirror import ITEMS, MirrorWriter, remove_rows
 from plugin.models import utcnow
 from plugin.plex import AlbumPage, AlbumRecord, PlexClient, PlexError
@@ -96,6 +99,19 @@ class _Written:
     removed: int = 0
     requests_back: int = 0
     removal_note: str | None = None
+    # what the write left running (a full scan's checkpoint): joined before the change is done
+    threads: list[threading.Thread] = field(default_factory=list)
+
+
+@contextmanager
+def _transaction(runtime: Runtime, complete: bool) -> Iterator[tuple[Connection, list[threading.Thread]]]:
+    """A full scan's write is a bulk write (``plugin.db.bulk_write``); others are plain."""
+    if complete:
+        with db.bulk_write(runtime.engine) as (conn, threads):
+            yield conn, threads
+    else:
+        with runtime.engine.begin() as conn:
+            yield conn, []
 
 
 def fetch_albums(client: PlexClient, refs: Sequence[ItemRef], sections: Iterable[str]
@@ -142,7 +158,7 @@ def _write(runtime: Runtime, change: Change, albums: list[AlbumRecord], now: dat
            listing: _Listing, report: Progress) -> tuple[MirrorWriter, _Written]:
     """Step 2: upserts and removals, all or nothing."""
     out = _Written()
-    with runtime.engine.begin() as conn:
+    with _transaction(runtime, change.complete) as (conn, out.threads):
         if conn.dialect.name == "sqlite" and change.complete:
             # A 32 MB page cache keeps a 100,000-album transaction from spilling page by page.
             conn.exec_driver_sql("PRAGMA cache_size=-32000")
@@ -255,4 +271,6 @@ def apply(runtime: Runtime, client: PlexClient, change: Change, *, now: datetime
                            "matching": round(time.perf_counter() - t2, 3)}
     if fetched.error is not None:
         summary["details"]["error_class"] = fetched.error.code
+    # a full scan's checkpoint ran beside the details; on an error it finishes on its own
+    db.finish_bulk_write(written.threads)
     return summary
