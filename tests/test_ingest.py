@@ -3,6 +3,7 @@ book, and failures that leave the mirror whole."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 
@@ -388,3 +389,51 @@ def test_a_first_scan_builds_the_indexes_after_its_rows_and_a_failed_one_keeps_t
         orphans = conn.exec_driver_sql("SELECT count(*) FROM library_item_keys k WHERE NOT EXISTS "
                                        "(SELECT 1 FROM library_items i WHERE i.id = k.item_id)").scalar()
     assert keyed == len(plex.catalogue) and orphans == 0
+
+
+def test_a_full_scan_checkpoints_beside_the_details_and_leaves_the_automatic_checkpoint_on(plex, make_runtime):
+    """A full scan's commit leaves the write-ahead log's checkpoint to a thread (``db.bulk_write``):
+    when the scan returns, the thread is done and the albums are in the database file itself (read
+    with the log ignored), and the connection it wrote on checkpoints automatically again."""
+    runtime = make_runtime(plex)
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite write-ahead log")
+    summary = sync.full_scan(runtime)
+    assert summary["status"] == "ok" and summary["new"] == len(plex.catalogue), summary
+    assert not [t for t in threading.enumerate() if t.name == "wal-checkpoint"]
+    path = runtime.engine.url.database
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as raw:
+        assert raw.execute("SELECT count(*) FROM library_items").fetchone()[0] == len(plex.catalogue)
+    with runtime.engine.connect() as conn:      # the pool's connection, which wrote the scan
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_a_first_load_knows_the_ids_it_wrote_and_a_later_write_reads_them_back(runtime):
+    """The ids a first load into an empty mirror returns are the rows' own, without reading them
+    back; a write that updates rows reads them back."""
+    from plugin.mirror import MirrorWriter
+    from plugin.models import utcnow
+    from plugin.plex import AlbumRecord
+    from plugin.prepare import prepare_row
+
+    def album(n: int, title: str) -> AlbumRecord:
+        return AlbumRecord(str(n), f"plex://album/k{n}", title, "Author", None, None, "3", None, None, None, None,
+                           n, n, (), f"{n:032x}" if title.startswith("A") else f"{n + 1:032x}")
+
+    def write(albums: list[AlbumRecord]) -> tuple[list[int], dict[str, int]]:
+        with runtime.engine.begin() as conn:
+            writer = MirrorWriter(conn, utcnow())
+            writer.load_all(defer_indexes=True)
+            for start in range(0, len(albums), 700):        # pages that do not line up with the batches
+                writer.add_prepared([prepare_row(a) for a in albums[start:start + 700]])
+            writer.finish()
+            ids = writer.written_ids()
+            by_guid = {g: i for i, g in conn.execute(select(LibraryItem.id, LibraryItem.guid))}
+        return ids, by_guid
+
+    first = [album(n, f"A book {n}") for n in range(1, 2501)]
+    ids, by_guid = write(first)
+    assert sorted(ids) == sorted(by_guid[a.guid] for a in first) and len(ids) == len(first)
+    changed = [album(n, f"B book {n}") for n in range(2000, 2601)]    # 501 updated, 100 new
+    ids, by_guid = write(changed)
+    assert sorted(ids) == sorted(by_guid[a.guid] for a in changed)
