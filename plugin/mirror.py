@@ -23,10 +23,11 @@ from sqlalchemy.engine import Connection
 from plugin import outbox
 from plugin.db import placeholder
 from plugin.asin import path_asin
-from plugin.matching.candidates import insert_keys, refresh_asin_keys, store_key_sets, store_keys
+from plugin.matching.candidates import insert_key_runs, refresh_asin_keys, store_key_sets, store_keys
 from plugin.models import LibraryItem, LibraryItemKey, table
 from plugin.plex import AlbumRecord, AlbumTracks, ListedAlbum, TrackRecord
-from plugin.prepare import MAX_TEXT, ROW_COLUMNS, PreparedRow, Skip, album_row, prepared_as_row, skip_reason
+from plugin.prepare import (MAX_TEXT, ROW_COLUMNS, PreparedRow, Skip, album_row, prepared_as_row, prepared_keys,
+                            skip_reason)
 
 ITEMS = table(LibraryItem)
 # What a first load into an empty mirror builds after the rows instead of row by row.
@@ -220,10 +221,9 @@ class MirrorWriter:
         elif self._written_ids is not None:
             self._written_ids.extend(ids)
         if ids is not None:       # rows new to an empty mirror, which have no keys to replace
-            insert_keys(self.conn, [(key, item_id) for ((_guid, _values, keys), _none), item_id
-                                    in zip(self._ready, ids) for key in keys])
+            insert_key_runs(self.conn, ids.start, [keys for (_guid, _values, keys), _none in self._ready])
         else:
-            store_key_sets(self.conn, [(item_id, guid, keys) for (guid, _values, keys), item_id in self._ready])
+            store_key_sets(self.conn, [(item_id, ready[0], prepared_keys(ready)) for ready, item_id in self._ready])
         added = [r for r in self._rows if r["guid"] in self._new]
         ready_added = [row_values for (guid, row_values, _keys), item_id in self._ready
                        if item_id is None and guid in self._new]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from plugin.asin import asin_from_guid
 from plugin.plex import AlbumRecord
@@ -74,11 +74,25 @@ ROW_COLUMNS = ("guid", "rating_key", "section_key", "title", "author", "asin", "
 
 
 # An album as the writer sends it to the database: (guid, the values of ``ROW_COLUMNS`` with
-# ``external_guids`` already JSON, as the JSON column stores it, every look-up key of the new row:
-# ``plugin.matching.candidates``' title keys and ASINs). A plain tuple, not a named one: a first
-# scan's listing children send 100,000 of them, and unpickling a named tuple calls its Python
-# constructor once per row (0.95 s against 0.30 s per 100,000 rows here), in the writing process.
-PreparedRow = tuple[str, tuple, tuple[str, ...]]
+# ``external_guids`` already JSON, as the JSON column stores it, every look-up key of the new row
+# (``plugin.matching.candidates``' title keys and ASINs) as a JSON array: the writer expands a
+# first load's keys inside SQLite (``insert_key_runs``), not as 185,000 Python tuples). A plain
+# tuple, not a named one: a first scan's listing children send 100,000 of them, and unpickling a
+# named tuple calls its Python constructor once per row (0.95 s against 0.30 s per 100,000 rows
+# here), in the writing process.
+PreparedRow = tuple[str, tuple, str]
+
+
+def json_strings(texts: Iterable[str]) -> str:
+    """``json.dumps`` of a list of strings, as its own C encoder of one string writes them, without
+    the Python-level encoder it runs per call (a scan encodes two lists for every album)."""
+    return "[" + ", ".join(map(encode_basestring_ascii, texts)) + "]"
+
+
+def prepared_keys(row: PreparedRow) -> list[str]:
+    """The look-up keys of a prepared row."""
+    keys: list[str] = json.loads(row[2])
+    return keys
 
 
 def prepared_as_row(values: tuple) -> dict[str, Any]:
@@ -94,10 +108,9 @@ def prepare_row(album: AlbumRecord) -> PreparedRow | None:
     mirrored (the writer counts why)."""
     from plugin.matching.keys import asin_keys, title_keys   # here: a re-scan that changed nothing never needs it
     guids = album.guids
-    # json.dumps' own text for a list of strings, without its Python-level encoder per album
-    values = album_values(album, "[" + ", ".join(map(encode_basestring_ascii, guids)) + "]" if guids else None)
+    values = album_values(album, json_strings(guids) if guids else None)
     if isinstance(values, Skip):
         return None
     keys = title_keys(values[3])
     keys.update(asin_keys(values[5], values[0], guids, None))
-    return values[0], values, tuple(keys)
+    return values[0], values, json_strings(keys)

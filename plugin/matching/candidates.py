@@ -139,6 +139,18 @@ def insert_keys(conn: Connection, values: list[tuple[str, int]]) -> None:
                              "ON CONFLICT DO NOTHING", values)
 
 
+def insert_key_runs(conn: Connection, first_id: int, key_lists: Sequence[str]) -> None:
+    """The keys of rows ``first_id``, ``first_id + 1``, … just inserted into an empty SQLite
+    mirror, each row's given as a JSON array (``plugin.prepare.PreparedRow``): one statement
+    expands them inside SQLite, where 185,000 (key, id) tuples built and bound in Python cost
+    the writer half a second more."""
+    if key_lists:
+        conn.exec_driver_sql(
+            f"INSERT INTO {KEYS.name} (key, item_id) SELECT k.value, ? + r.key FROM json_each(?) AS r, "
+            "json_each(r.value) AS k WHERE true ON CONFLICT DO NOTHING",
+            (first_id, "[" + ",".join(key_lists) + "]"))
+
+
 def refresh_keys(conn: Connection, ids: Iterable[int] = (), guids: Iterable[str] = ()) -> int:
     """:func:`store_keys` for rows named by id or guid, read back from the mirror."""
     written = 0
