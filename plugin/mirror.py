@@ -92,6 +92,7 @@ class MirrorWriter:
         self._next_id: int | None = None      # the id the next inserted row takes, when that is known
         # the ids of the rows written so far, while each flush knew them (a first load): None once one did not
         self._written_ids: list[int] | None = []
+        self._targets: list[Any] | None = None   # who hears of added albums: looked up once per write
 
     def load_all(self, *, defer_indexes: bool = False) -> None:
         """Load (id, hash) of every row: one query instead of one per album. With
@@ -227,9 +228,11 @@ class MirrorWriter:
         added = [r for r in self._rows if r["guid"] in self._new]
         ready_added = [row_values for (guid, row_values, _keys), item_id in self._ready
                        if item_id is None and guid in self._new]
-        if ready_added and outbox.subscribers(self.conn, "library.added"):
+        if self._targets is None:
+            self._targets = outbox.subscribers(self.conn, "library.added")
+        if ready_added and self._targets:
             added.extend(map(prepared_as_row, ready_added))
-        outbox.emit_new_rows(self.conn, added, self.now)
+        outbox.emit_new_rows(self.conn, added, self.now, targets=self._targets)
         self._rows, self._ready = [], []
 
     def _inserted_ids(self, count: int) -> range | None:

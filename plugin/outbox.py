@@ -112,12 +112,15 @@ def emit_items(conn: Connection, event_type: str, item_ids: Sequence[int]) -> in
     return written
 
 
-def emit_new_rows(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """``library.added`` for mirror rows just inserted (the mapped values of each).
+def emit_new_rows(conn: Connection, rows: Sequence[dict[str, Any]], now: datetime, *,
+                  targets: Sequence[Any] | None = None) -> int:
+    """``library.added`` for mirror rows just inserted (the mapped values of each), to
+    ``targets`` when the caller looked them up already.
 
     The hot path of a full scan: the item is built from the values already in hand (only the
     ids are read back) and the outbox rows go through the driver's executemany."""
-    targets = subscribers(conn, "library.added") if rows else []
+    if targets is None:
+        targets = subscribers(conn, "library.added") if rows else []
     if not targets:
         return 0
     written = 0

@@ -84,11 +84,13 @@ class AlbumRecord(NamedTuple):
     def from_attrs(cls, a: dict[str, str], guids: tuple[str, ...], section_key: str | None = None,
                    fingerprint: str | None = None) -> "AlbumRecord":
         get = a.get
-        return cls(get("ratingKey", ""), get("guid") or None, get("title") or None, get("parentTitle") or None,
-                   get("originalTitle") or None, get("parentRatingKey"), get("librarySectionID") or section_key,
-                   to_int(get("year")), get("summary") or None, get("thumb") or None, to_float(get("userRating")),
-                   to_int(get("addedAt")), to_int(get("updatedAt")), guids,
-                   fingerprint or album_fingerprint(a, guids))
+        # tuple.__new__, not cls(...): the named tuple's own __new__ is a Python function, and a
+        # scan makes a record of every album
+        return tuple.__new__(cls, (
+            get("ratingKey", ""), get("guid") or None, get("title") or None, get("parentTitle") or None,
+            get("originalTitle") or None, get("parentRatingKey"), get("librarySectionID") or section_key,
+            to_int(get("year")), get("summary") or None, get("thumb") or None, to_float(get("userRating")),
+            to_int(get("addedAt")), to_int(get("updatedAt")), guids, fingerprint or album_fingerprint(a, guids)))
 
     @classmethod
     def from_element(cls, elem: ET.Element, section_key: str | None = None) -> "AlbumRecord":
