@@ -110,6 +110,11 @@ class _Listing:
     def feed(self, data: bytes, final: bool = False) -> None:
         self.parser.Parse(data, final)
 
+    def close(self) -> None:
+        """Let go of the parser: its handlers are this object's methods, a cycle that would keep
+        the page's items alive until the garbage collector's next full pass."""
+        del self.parser
+
 
 def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type: str, collect: str,
                    attr: str, make: Callable[[dict[str, str], tuple[str, ...]], object]
@@ -130,6 +135,7 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
     except expat.ExpatError:
         # Read the rest of the answer, then try once more without what XML forbids.
         kept.extend(chunks)
+        listing.close()
         items = []
         listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr,
                            on_item=lambda a, v: items.append(make(a, v)))
@@ -138,6 +144,7 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
         except expat.ExpatError as exc:
             raise PlexBadResponse(f"Plex sent malformed XML for {what}: {exc}") from None
         cleaned = True
+    listing.close()
     if listing.total is None:
         raise PlexBadResponse(f"Plex sent an empty answer for {what}")
     return items, listing.total, listing.page_offset or offset, cleaned
