@@ -217,13 +217,12 @@ class MirrorWriter:
         # the matcher's look-up keys, in the same transaction
         store_keys(self.conn, self._rows)
         ids = self._inserted_ids(len(values)) if not self._rows else None
-        if ids is None:
-            self._written_ids = None
-        elif self._written_ids is not None:
-            self._written_ids.extend(ids)
         if ids is not None:       # rows new to an empty mirror, which have no keys to replace
+            if self._written_ids is not None:
+                self._written_ids.extend(ids)
             insert_key_runs(self.conn, ids.start, [keys for (_guid, _values, keys), _none in self._ready])
         else:
+            self._written_ids = None
             store_key_sets(self.conn, [(item_id, ready[0], prepared_keys(ready)) for ready, item_id in self._ready])
         added = [r for r in self._rows if r["guid"] in self._new]
         ready_added = [row_values for (guid, row_values, _keys), item_id in self._ready

@@ -27,7 +27,7 @@ def asin_keys(asin: str | None, guid: str | None, guids: Sequence[str] | None,
     """The ``asin:`` keys of a row as stored: every ASIN the matcher reads from it
     (:func:`~plugin.matching.sides.item_asins`)."""
     if asin or paths or guids or (guid and not guid.startswith("plex://")):
-        return {ASIN_PREFIX + a for a in carried_asins(asin, guid, guids, paths)}
+        return {asin_key(a) for a in carried_asins(asin, guid, guids, paths)}
     return set()
 
 
