@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from plugin.models import AuthSession, LoginFailure, User, utcnow
 from plugin.runtime import Runtime
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 
 log = logging.getLogger(__name__)
 

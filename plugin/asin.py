@@ -11,7 +11,7 @@ folder or file name. An arbitrary run of ten characters is never an ASIN.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
 
 # What an ASIN is (normalize_asin tests it with string methods, which say the same).
 _ASIN_RE = re.compile(r"^(?:B0[A-Z0-9]{8}|[0-9]{9}[0-9X])$")
@@ -89,4 +89,36 @@ def path_asin(paths: Iterable[str | None]) -> str | None:
                     found = asin
                 elif asin != found:
                     return None
+    return found
+
+
+def carried_asins(asin_field: str | None, guid: str | None, guids: Sequence[str] | None,
+                  paths: Sequence[str] | None) -> dict[str, str]:
+    """Every ASIN an album's fields carry, mapped to where it was found (first source wins):
+    the matcher's ``item_asins`` of an item, and the mirror's ``asin:`` look-up keys, written
+    for every album of a scan.
+
+    Order of trust: a dedicated field, then the album guid / external Guid ids, then a
+    bracketed ``[ASIN]`` in a folder or file name (:func:`path_asin`).
+    """
+    found: dict[str, str] = {}
+    if asin_field:
+        asin = normalize_asin(asin_field)
+        if asin:
+            found[asin] = "asin_field"
+    for one in (guid, *guids) if guids else (guid,):
+        if one and not one.startswith("plex://"):  # Plex's own ids are never ASINs
+            asin = asin_from_guid(one)
+            if asin and asin not in found:
+                found[asin] = "asin_guid"
+    # Only a bracketed token counts (path_asin's own test, made here once per item: a
+    # full scan asks this of every album, and most paths have no bracket). A plain loop,
+    # not any() over a generator: this runs for every album of a library.
+    paths = paths or ()
+    for path in paths:
+        if path and "[" in path:
+            asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
+            if asin:
+                found.setdefault(asin, "asin_path")
+            break
     return found

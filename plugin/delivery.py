@@ -30,7 +30,7 @@ from plugin.errors import log_failure
 from plugin.models import NotificationTarget, OutboxMessage, table, utcnow
 from plugin.notification_targets import apprise_plugin, check_url
 from plugin.runtime import Runtime
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 from plugin.settings import Config
 from plugin.templates import render
 from plugin.urlcheck import UrlRefused

@@ -20,7 +20,7 @@ from plugin import metrics
 from plugin.errors import classify
 from plugin.models import JobRun, utcnow
 from plugin.runtime import NotConfigured, Runtime
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 from plugin.settings import SettingError
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ framed messages on stdout.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
 import subprocess
@@ -27,6 +28,9 @@ from plugin.prepare import PreparedRow, prepare_row
 
 # How long the children may all stay silent before the scan gives up on them.
 SILENCE_S = 300.0
+# A page of 1,000 albums is ~370 KB pickled: a pipe of this size holds two of them, so a child
+# goes on to its next page while the writer is busy instead of waiting for it to read.
+PIPE_BYTES = 1 << 20
 
 
 def reader_count() -> int:
@@ -134,6 +138,7 @@ def _in_children(job: tuple[str, tuple], section: str, readers: int | None) -> I
             process = subprocess.Popen([sys.executable, "-m", "plugin.listing"], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE)
             assert process.stdin is not None and process.stdout is not None
+            _widen_pipe(process.stdout.fileno())
             children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
             process.stdout.close()
         payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -165,6 +170,17 @@ def _in_children(job: tuple[str, tuple], section: str, readers: int | None) -> I
             if process.poll() is None:
                 process.terminate()
             process.wait(10)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Give a child's pipe room for ``PIPE_BYTES`` where the system allows it (Linux; an
+    unprivileged process up to ``/proc/sys/fs/pipe-max-size``); elsewhere it stays as it is."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is not None:
+        try:
+            fcntl.fcntl(fd, setsize, PIPE_BYTES)
+        except OSError:
+            pass
 
 
 def _main() -> None:

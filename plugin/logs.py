@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from plugin.secrets_store import install_redaction
+from plugin.redaction import install_redaction
 
 
 def configure(level: str = "INFO") -> None:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import requests
 
 from plugin.plex import identity_headers
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 
 
 class PlexTVError(Exception):

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from plugin import db, settings
 from plugin.models import StoredSetting, utcnow
 from plugin.plex import PlexClient
-from plugin.secrets_store import REDACTOR, Vault, load_or_create_key
+from plugin.redaction import REDACTOR
+from plugin.secrets_store import Vault, load_or_create_key
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Secrets at rest and in output: encryption, masking and log redaction.
+"""Secrets at rest: encryption of stored tokens. (Their redaction from output is
+``plugin.redaction``, which imports no cryptography: a listing child process needs it.)
 
 Tokens are encrypted with Fernet. The key comes from ``PLEXBOOKS_SECRET_KEY`` or from
 ``<data_dir>/secret.key``, generated on first use with mode 0600. Several comma-separated
@@ -9,10 +10,7 @@ the caller re-encrypts them on first read.
 """
 from __future__ import annotations
 
-import logging
 import os
-import re
-import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -84,51 +82,3 @@ class Vault:
             return PREFIX + self._fernet.rotate(stored[len(PREFIX):].encode()).decode()
         except InvalidToken:
             raise SecretKeyError("a stored secret cannot be decrypted with the current secret key") from None
-
-
-def mask(value: str | None) -> str | None:
-    return None if not value else "********"
-
-
-class RedactingFilter(logging.Filter):
-    """Replaces every registered secret, and any X-Plex-Token in a URL, in log records."""
-
-    _token_in_url = re.compile(r"(X-Plex-Token=)[^&\s'\"]+", re.IGNORECASE)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-        self._lock = threading.Lock()
-
-    def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4:
-            with self._lock:
-                self._secrets.add(secret)
-
-    def redact(self, text: str) -> str:
-        text = self._token_in_url.sub(r"\1********", text)
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "********")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and record.exc_info[1] is not None:
-            exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redact(exc_text)
-        return True
-
-
-REDACTOR = RedactingFilter()
-
-
-def install_redaction() -> None:
-    """Attach the redacting filter to every handler of the root logger (idempotent)."""
-    root = logging.getLogger()
-    for handler in root.handlers:
-        if REDACTOR not in handler.filters:
-            handler.addFilter(REDACTOR)

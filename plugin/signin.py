@@ -26,7 +26,7 @@ from plugin.models import AuthPin, User, utcnow
 from plugin.plex import PlexClient, PlexUnauthorized
 from plugin.plextv import PlexTV, PlexTVError, PlexTVNotFound, PlexTVUnauthorized, auth_url
 from plugin.runtime import NotConfigured, Runtime
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 
 log = logging.getLogger(__name__)
 ACCESS_RECHECK = jobs.ACCESS_RECHECK

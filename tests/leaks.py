@@ -119,7 +119,7 @@ def install(monkeypatch) -> list[str]:
 
     _watch_exceptions(monkeypatch)
 
-    from plugin.secrets_store import REDACTOR
+    from plugin.redaction import REDACTOR
     _handler = _Capture(level=logging.DEBUG)
     _handler.addFilter(REDACTOR)       # what the product's handlers do (install_redaction)
     logging.getLogger().addHandler(_handler)

@@ -41,7 +41,7 @@ def test_a_secret_in_an_exception_message_is_caught():
 
 
 def test_plexbooks_redacts_known_tokens_in_its_own_errors():
-    from plugin.secrets_store import REDACTOR
+    from plugin.redaction import REDACTOR
     known = "redacted-canary-9876543210"
     leaks.track(known)
     REDACTOR.add(known)

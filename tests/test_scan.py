@@ -217,3 +217,35 @@ def test_look_up_keys_are_the_same_whichever_process_read_the_listing(make_runti
         backfill_keys(conn)
         derived = sorted(conn.execute(select(KEYS.c.key, KEYS.c.item_id)).all())
     assert written == derived and len(written) >= len(plex.catalogue)
+
+
+def test_a_listing_child_imports_only_what_it_reads_with():
+    """A listing child starts on every large scan: it must not pay for plexapi, cryptography or
+    the matcher's decision, which it never uses (each costs the scan tens of milliseconds)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, plugin.listing, plugin.matching.keys; "
+             "print(' '.join(m for m in ('plexapi', 'cryptography', 'plugin.matching.decision', 'sqlalchemy') "
+             "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.split() == []
+
+
+def test_a_listing_childs_pipe_is_widened():
+    import fcntl
+    import os
+    from pathlib import Path
+
+    from plugin import listing
+
+    limit = Path("/proc/sys/fs/pipe-max-size")
+    if not hasattr(fcntl, "F_GETPIPE_SZ") or not limit.exists() or int(limit.read_text()) < listing.PIPE_BYTES:
+        pytest.skip("this system does not let a process widen its pipes that far")
+    read, write = os.pipe()
+    try:
+        listing._widen_pipe(read)
+        assert fcntl.fcntl(write, fcntl.F_GETPIPE_SZ) == listing.PIPE_BYTES
+    finally:
+        os.close(read)
+        os.close(write)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from plugin import settings
 from plugin.models import StoredSetting
-from plugin.secrets_store import REDACTOR, RedactingFilter
+from plugin.redaction import REDACTOR, RedactingFilter
 from tests.conftest import environment
 
 

@@ -18,10 +18,22 @@ Modules, along the seams the work follows (each imports only those above it):
 """
 from __future__ import annotations
 
-from plugin.matching.decision import ACCEPT_THRESHOLD, Decision, explain
-from plugin.matching.indexes import MatchIndex, RequestIndex
-from plugin.matching.pairs import match_pairs
-from plugin.matching.sides import ItemSide, RequestSide, item_asins
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plugin.matching.decision import ACCEPT_THRESHOLD, Decision, explain
+    from plugin.matching.indexes import MatchIndex, RequestIndex
+    from plugin.matching.pairs import match_pairs
+    from plugin.matching.sides import ItemSide, RequestSide, item_asins
+
+# Where each name of the package lives. Imported when first asked for, not with the package:
+# a listing child process needs only the look-up keys (``keys``), not the decision.
+_EXPORTS = {
+    "ACCEPT_THRESHOLD": "decision", "Decision": "decision", "explain": "decision",
+    "MatchIndex": "indexes", "RequestIndex": "indexes", "match_pairs": "pairs",
+    "ItemSide": "sides", "RequestSide": "sides", "item_asins": "sides",
+}
 
 __all__ = [
     "ACCEPT_THRESHOLD",
@@ -34,3 +46,12 @@ __all__ = [
     "item_asins",
     "match_pairs",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

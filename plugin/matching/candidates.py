@@ -11,7 +11,7 @@ wholly present in the request's (the ``extra_words`` guard); the item's
 :func:`~plugin.matching.sketch.sketch_title` says which words each part is sure to
 require. So an item is filed under one **anchor** word per part (its longest) and every
 word of the pieces the sketch is unsure of, each by the respelling key the indexes use
-(:func:`~plugin.matching.indexes._ik`), plus ``asin:`` and every ASIN the matcher reads
+(:func:`~plugin.matching.text.spelling_key`), plus ``asin:`` and every ASIN the matcher reads
 from it (:func:`~plugin.matching.sides.item_asins`: guid ASINs and the one path ASIN of
 :func:`plugin.asin.path_asin`). A request looks up every word its parsed title may cover
 an item's word with (its words, glued pairs, series numbers, and each word cut in two

@@ -24,35 +24,10 @@ from plugin.matching.sides import (
     item_asins,
 )
 from plugin.matching.sketch import sketch_fields
+from plugin.matching.text import spelling_key
 from plugin.matching.titles import Title
 
-_VOWELS = frozenset("aeiouy")
 _SIZE = itemgetter(0)
-
-
-@lru_cache(maxsize=262_144)
-def _ik(word: str) -> str:
-    """The key a word is indexed under: long words by their consonant skeleton.
-
-    "colour"/"color", "travellers"/"travelers", "theatre"/"theater" share a key, and so do
-    a soft "c", "s" and "z" ("defence"/"defense", "organise"/"organize", "Process"/
-    "Prozess"), so the spelling variants the decision forgives (:func:`token_close`) are
-    also found by the indexes. Short words and numbers are never respelt and stay as
-    they are.
-    """
-    if len(word) < 5 or word.isdigit():
-        return word
-    out = [word[0]]
-    last = len(word) - 1
-    for i in range(1, len(word)):
-        ch = word[i]
-        if ch in _VOWELS:
-            continue
-        if ch == "z" or (ch == "c" and i < last and word[i + 1] in "eiy"):
-            ch = "s"
-        if ch != out[-1]:
-            out.append(ch)
-    return "~" + "".join(out)
 
 
 @lru_cache(maxsize=65_536)
@@ -184,7 +159,7 @@ class _Index(Generic[_Side]):
 
     * ``_postings`` (word → entries holding it) serve the first: per query part,
       intersect the entries holding each of its words, rarest first. A word is also
-      found respelt (``_spellings``: the filed words by :func:`_ik` key) and as two
+      found respelt (``_spellings``: the filed words by :func:`~plugin.matching.text.spelling_key` key) and as two
       words of the entry glued ("Spiderman" in "Spider-Man").
     * The entry's sketch serves the second (:class:`_Probe`): the many titles that
       merely share a common word with the query ("The Night" and every title with
@@ -192,7 +167,7 @@ class _Index(Generic[_Side]):
 
     Next the names, which alone can rule a pair out (:func:`_names_clash`) and cost
     less to parse than a title; then the exact title checks and :func:`_decide`. Common
-    respellings ("Colour"/"Color") are found through their shared :func:`_ik` key; a
+    respellings ("Colour"/"Color") are found through their shared :func:`~plugin.matching.text.spelling_key` key; a
     match that rests on a respelling the key does not capture ("Prozess"/"Process", a
     typo that swaps letters) can be missed by an index while :func:`explain` accepts it.
 
@@ -218,7 +193,7 @@ class _Index(Generic[_Side]):
         self._next = 0
         self._by_asin: dict[str, tuple[int, ...]] = {}
         self._postings: dict[str, set[int]] = {}  # word, as written → entries
-        self._spellings: dict[str, tuple[str, ...]] = {}  # _ik key → the words filed under it
+        self._spellings: dict[str, tuple[str, ...]] = {}  # spelling key → the words filed under it
         # Query word → its cuts into two filed words; valid until a word is filed for the
         # first time or its last entry goes, which is when it is emptied.
         self._cuts: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -263,7 +238,7 @@ class _Index(Generic[_Side]):
                 bucket = postings.get(word)
                 if bucket is None:
                     postings[word] = {slot}
-                    key_of_word = _ik(word)
+                    key_of_word = spelling_key(word)
                     spellings[key_of_word] = spellings.get(key_of_word, ()) + (word,)
                     self._cuts.clear()
                 else:
@@ -288,7 +263,7 @@ class _Index(Generic[_Side]):
             if not bucket:
                 del self._postings[word]
                 self._cuts.clear()
-                ik = _ik(word)
+                ik = spelling_key(word)
                 others = tuple(w for w in self._spellings[ik] if w != word)
                 if others:
                     self._spellings[ik] = others
@@ -306,7 +281,7 @@ class _Index(Generic[_Side]):
         """Entries whose title may hold *word*, as sets to be united: those holding it
         as written or respelt, and those holding two words it glues."""
         postings = self._postings
-        found = [postings[spelling] for spelling in self._spellings.get(_ik(word), ())]
+        found = [postings[spelling] for spelling in self._spellings.get(spelling_key(word), ())]
         for a, b in probe.splits.get(word, ()):
             both = postings[a] & postings[b]
             if both:
@@ -374,7 +349,7 @@ class _Index(Generic[_Side]):
     def _near_slots(self, title: Title, asins: Iterable[str], budget: int = 500) -> set[int]:
         """A wider net for near misses: any shared word, rarest words first."""
         out = self._title_slots(title, self._probe(title)) | self._asin_slots(asins)
-        spellings = {w for t in title.tokens for w in self._spellings.get(_ik(t), ())}
+        spellings = {w for t in title.tokens for w in self._spellings.get(spelling_key(t), ())}
         for word in sorted(spellings, key=lambda w: len(self._postings[w])):
             if len(out) >= budget:
                 break

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from plugin.matching.indexes import _ik
-from plugin.matching.sides import carried_asins
+from plugin.asin import carried_asins
 from plugin.matching.sketch import sketch_fields
+from plugin.matching.text import spelling_key
 
 KEY_LENGTH = 64
 ASIN_PREFIX = "asin:"
 
 
 def word_key(word: str) -> str:
-    """The key a title word is stored and looked up under (the indexes' respelling key)."""
-    return _ik(word)[:KEY_LENGTH]
+    """The key a title word is stored and looked up under (the indexes' spelling key)."""
+    return spelling_key(word)[:KEY_LENGTH]
 
 
 def asin_key(asin: str) -> str:
@@ -25,7 +25,7 @@ def asin_key(asin: str) -> str:
 def asin_keys(asin: str | None, guid: str | None, guids: Sequence[str] | None,
               paths: Sequence[str] | None) -> set[str]:
     """The ``asin:`` keys of a row as stored: every ASIN the matcher reads from it
-    (:func:`~plugin.matching.sides.item_asins`)."""
+    (:func:`~plugin.asin.carried_asins`, as ``item_asins`` reads them)."""
     if asin or paths or guids or (guid and not guid.startswith("plex://")):
         return {asin_key(a) for a in carried_asins(asin, guid, guids, paths)}
     return set()
@@ -41,7 +41,7 @@ def title_keys(title: str) -> set[str]:
         else:  # max(part, key=_anchor_order), without a call per word
             longest = max(map(len, part))
             anchor = max([word for word in part if len(word) == longest])
-        keys.add(_ik(anchor)[:KEY_LENGTH])
+        keys.add(spelling_key(anchor)[:KEY_LENGTH])
     for bag in loose:
         keys.update(map(word_key, bag))
     return keys

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping
 
-from plugin.asin import asin_from_guid, normalize_asin, path_asin
+from plugin.asin import carried_asins, normalize_asin
 from plugin.matching.evidence import ASSUMED_REQUEST_LANGUAGE, derivative_kinds, item_language, primary_language
 from plugin.matching.people import Person, parse_people
 from plugin.matching.titles import Title, parse_title
@@ -43,42 +43,13 @@ class ItemSide:
     key: object = None
 
 
-
-
 def item_asins(item: ItemSide) -> dict[str, str]:
     """Every ASIN the item carries, mapped to where it was found (first source wins).
 
     Order of trust: a dedicated field, then the album guid / external Guid ids, then a
-    bracketed ``[ASIN]`` in a folder or file name.
+    bracketed ``[ASIN]`` in a folder or file name (:func:`plugin.asin.carried_asins`).
     """
     return carried_asins(item.asin, item.guid, item.guids, item.file_paths)
-
-
-def carried_asins(asin_field: str | None, guid: str | None, guids: Sequence[str] | None,
-                  paths: Sequence[str] | None) -> dict[str, str]:
-    """:func:`item_asins` of an item's fields, for a caller that holds them without an
-    ``ItemSide`` (the mirror's look-up keys, written for every album of a scan)."""
-    found: dict[str, str] = {}
-    if asin_field:
-        asin = normalize_asin(asin_field)
-        if asin:
-            found[asin] = "asin_field"
-    for one in (guid, *guids) if guids else (guid,):
-        if one and not one.startswith("plex://"):  # Plex's own ids are never ASINs
-            asin = asin_from_guid(one)
-            if asin and asin not in found:
-                found[asin] = "asin_guid"
-    # Only a bracketed token counts (path_asin's own test, made here once per item: a
-    # full scan asks this of every album, and most paths have no bracket). A plain loop,
-    # not any() over a generator: this runs for every album of a library.
-    paths = paths or ()
-    for path in paths:
-        if path and "[" in path:
-            asin = path_asin(paths)  # the mirror's rule: one ASIN all paths agree on
-            if asin:
-                found.setdefault(asin, "asin_path")
-            break
-    return found
 
 
 # ---------------------------------------------------------------- prepared values

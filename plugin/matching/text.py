@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
@@ -74,3 +75,31 @@ def token_close(a: str, b: str) -> bool:
         return False
     return Indel.normalized_similarity(a, b) >= 0.85
 
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+@lru_cache(maxsize=262_144)
+def spelling_key(word: str) -> str:
+    """The key a word is indexed and looked up under: long words by their consonant skeleton.
+
+    "colour"/"color", "travellers"/"travelers", "theatre"/"theater" share a key, and so do
+    a soft "c", "s" and "z" ("defence"/"defense", "organise"/"organize", "Process"/
+    "Prozess"), so the spelling variants the decision forgives (:func:`token_close`) are
+    also found by the indexes. Short words and numbers are never respelt and stay as
+    they are.
+    """
+    if len(word) < 5 or word.isdigit():
+        return word
+    out = [word[0]]
+    last = len(word) - 1
+    for i in range(1, len(word)):
+        ch = word[i]
+        if ch in _VOWELS:
+            continue
+        if ch == "z" or (ch == "c" and i < last and word[i + 1] in "eiy"):
+            ch = "s"
+        if ch != out[-1]:
+            out.append(ch)
+    return "~" + "".join(out)

@@ -1,30 +1,25 @@
-"""The one connection to a Plex Media Server: nothing else in plexbooks imports plexapi.
+"""The one connection to a Plex Media Server: nothing outside ``plugin.plex`` imports plexapi.
 
 It owns the server URL, token, TLS verification, timeouts and the client identity sent
 with every request (product, version, the persisted client identifier). python-plexapi
 makes the connection and answers the identity; everything plexbooks reads is fetched
 here and parsed by ``plugin.plex.stream`` into small records, with the cleaning that real
 servers' text needs. Every failure leaves as one of the kinds in ``plugin.plex.errors``.
+plexapi itself is imported on the first connection (``plugin.plex.connection``), not with
+this module: a listing child process never needs it.
 """
 from __future__ import annotations
 
-import os
+import platform
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import quote_plus
 
-# plexapi reads its configuration when imported; keep a stray config file or
-# environment from turning silent per-item reloads back on.
-os.environ.setdefault("PLEXAPI_PLEXAPI_AUTORELOAD", "false")
+import requests
 
-import platform  # noqa: E402
-import xml.etree.ElementTree as ET  # noqa: E402
-from typing import Any, Iterator  # noqa: E402
-from urllib.parse import quote_plus  # noqa: E402
-
-import requests  # noqa: E402
-from plexapi.server import PlexServer  # noqa: E402
-
-from plugin import PRODUCT, __version__  # noqa: E402
-from plugin.plex.errors import PlexBadResponse, PlexNotFound, status_error, translated  # noqa: E402
-from plugin.plex.records import (  # noqa: E402
+from plugin import PRODUCT, __version__
+from plugin.plex.errors import PlexBadResponse, PlexNotFound, status_error, translated
+from plugin.plex.records import (
     AlbumPage,
     AlbumRecord,
     LibrarySection,
@@ -33,28 +28,15 @@ from plugin.plex.records import (  # noqa: E402
     TrackPage,
     TrackRecord,
 )
-from plugin.plex.stream import parse_album_page, parse_document, parse_track_page  # noqa: E402
-from plugin.secrets_store import REDACTOR  # noqa: E402
+from plugin.plex.stream import parse_album_page, parse_document, parse_track_page
+from plugin.redaction import REDACTOR
+
+if TYPE_CHECKING:
+    from plugin.plex.connection import Server
 
 ALBUM_TYPE = 9
 TRACK_TYPE = 10
 _CHUNK = 64 * 1024
-
-
-class _Server(PlexServer):
-    """PlexServer sending plexbooks' identity instead of plexapi's import-time globals."""
-
-    def __init__(self, baseurl: str, token: str, *, identity: dict[str, str],
-                 session: requests.Session, timeout: float):
-        self._plexbooks_identity = identity
-        super().__init__(baseurl, token, session=session, timeout=timeout)
-
-    def _headers(self, **kwargs: str) -> dict[str, str]:
-        headers = dict(self._plexbooks_identity)
-        if self._token:
-            headers["X-Plex-Token"] = self._token
-        headers.update(kwargs)
-        return headers
 
 
 def identity_headers(client_identifier: str) -> dict[str, str]:
@@ -85,7 +67,7 @@ class PlexClient:
         self._identity = identity_headers(client_identifier)
         self._session = session or requests.Session()
         self._session.verify = verify_tls
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self.cleaned = 0
         REDACTOR.add(token)
 
@@ -98,11 +80,12 @@ class PlexClient:
                 "timeout": self.timeout, "verify_tls": bool(self._session.verify)}
 
     # -- connection -------------------------------------------------------------------
-    def _connect(self) -> _Server:
+    def _connect(self) -> Server:
         if self._server is None:
+            from plugin.plex.connection import Server   # here: plexapi's import is a listing child's largest
             with translated("the server identity (/)"):
-                self._server = _Server(self.url, self._token, identity=self._identity,
-                                       session=self._session, timeout=self.timeout)
+                self._server = Server(self.url, self._token, identity=self._identity,
+                                      session=self._session, timeout=self.timeout)
         return self._server
 
     def server_info(self) -> ServerInfo:

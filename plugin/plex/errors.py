@@ -15,16 +15,16 @@ error                     raised for                                 retry?
 """
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 import xml.parsers.expat as expat
 from contextlib import contextmanager
 from typing import Iterator
 
 import requests
-from plexapi import exceptions as plex_exc
 
 from plugin import metrics
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 
 
 class PlexError(Exception):
@@ -94,13 +94,27 @@ def translated(what: str) -> Iterator[None]:
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
             requests.exceptions.ChunkedEncodingError) as exc:
         raise PlexUnreachable(f"Plex unreachable for {what}: {type(exc).__name__}") from None
-    except plex_exc.Unauthorized:
-        raise status_error(401, what) from None
-    except plex_exc.NotFound:
-        raise status_error(404, what) from None
-    except plex_exc.BadRequest as exc:
-        raise status_error(_status_from_message(str(exc)) or 400, what) from None
     except (ET.ParseError, expat.ExpatError) as exc:
         raise PlexBadResponse(f"Plex sent malformed XML for {what}: {exc}") from None
     except requests.exceptions.RequestException as exc:
         raise PlexUnreachable(f"request to Plex failed for {what}: {type(exc).__name__}") from None
+    except Exception as exc:
+        mapped = _plexapi_error(exc, what)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _plexapi_error(exc: Exception, what: str) -> PlexError | None:
+    """The kind of a python-plexapi failure (None for anything else). plexapi is imported only
+    if it is loaded already: a process that never connected through it cannot see its errors."""
+    plex_exc = sys.modules.get("plexapi.exceptions")
+    if plex_exc is None or not isinstance(exc, plex_exc.PlexApiException):
+        return None
+    if isinstance(exc, plex_exc.Unauthorized):
+        return status_error(401, what)
+    if isinstance(exc, plex_exc.NotFound):
+        return status_error(404, what)
+    if isinstance(exc, plex_exc.BadRequest):
+        return status_error(_status_from_message(str(exc)) or 400, what)
+    return None

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from plugin.errors import classify
 from plugin.plex import PlexError
 from plugin.runtime import NotConfigured
-from plugin.secrets_store import REDACTOR
+from plugin.redaction import REDACTOR
 from plugin.settings import SettingError
 
 log = logging.getLogger(__name__)
