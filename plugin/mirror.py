@@ -174,26 +174,31 @@ class MirrorWriter:
             self.flush()
 
     def add_prepared(self, rows: Iterable[PreparedRow]) -> None:
-        """Albums a listing child process already mapped to rows (``plugin.prepare``)."""
+        """Albums a listing child process already mapped to rows (``plugin.prepare``). A first
+        scan hands every album of the library to this loop, so what it looks up is bound once."""
+        seen, lookup, counts = self.seen, self._lookup, self.counts
+        ready_rows, written, new = self._ready, self.written, self._new
         for ready in rows:
-            guid, values, _keys = ready
-            if guid in self.seen:
-                self.counts.skip("duplicate_guid")
+            guid = ready[0]
+            if guid in seen:
+                counts.skip("duplicate_guid")
                 continue
-            self.seen.add(guid)
-            known = self._lookup(guid)
-            if known is not None and known[1] == values[-1]:      # content_hash is the last column
-                self.counts.unchanged += 1
-                continue
+            seen.add(guid)
+            known = lookup(guid)
             if known is None:
-                self.counts.new += 1
-                self._new.add(guid)
+                counts.new += 1
+                new.add(guid)
+                ready_rows.append((ready, None))
+            elif known[1] == ready[1][-1]:      # content_hash is the last column
+                counts.unchanged += 1
+                continue
             else:
-                self.counts.updated += 1
-            self._ready.append((ready, None if known is None else known[0]))
-            self.written.append(guid)
-            if len(self._rows) + len(self._ready) >= BATCH:
+                counts.updated += 1
+                ready_rows.append((ready, known[0]))
+            written.append(guid)
+            if len(ready_rows) + len(self._rows) >= BATCH:
                 self.flush()
+                ready_rows = self._ready
 
     def flush(self) -> None:
         """Write the pending rows through the driver's executemany with values already in its
@@ -224,13 +229,12 @@ class MirrorWriter:
         else:
             self._written_ids = None
             store_key_sets(self.conn, [(item_id, ready[0], prepared_keys(ready)) for ready, item_id in self._ready])
-        added = [r for r in self._rows if r["guid"] in self._new]
-        ready_added = [row_values for (guid, row_values, _keys), item_id in self._ready
-                       if item_id is None and guid in self._new]
         if self._targets is None:
             self._targets = outbox.subscribers(self.conn, "library.added")
-        if ready_added and self._targets:
-            added.extend(map(prepared_as_row, ready_added))
+        added = [r for r in self._rows if r["guid"] in self._new]
+        if self._targets:
+            added.extend(prepared_as_row(row_values) for (guid, row_values, _keys), item_id in self._ready
+                         if item_id is None and guid in self._new)
         outbox.emit_new_rows(self.conn, added, self.now, targets=self._targets)
         self._rows, self._ready = [], []
 
