@@ -24,15 +24,17 @@ from plugin import outbox
 from plugin.db import placeholder
 from plugin.asin import path_asin
 from plugin.matching.candidates import insert_key_runs, refresh_asin_keys, store_key_sets, store_keys
-from plugin.models import LibraryItem, LibraryItemKey, table
+from plugin.models import LibraryItem, table
 from plugin.plex import AlbumRecord, AlbumTracks, ListedAlbum, TrackRecord
 from plugin.prepare import (MAX_TEXT, ROW_COLUMNS, PreparedRow, Skip, album_row, prepared_as_row, prepared_keys,
                             skip_reason)
 
 ITEMS = table(LibraryItem)
-# What a first load into an empty mirror builds after the rows instead of row by row.
-DEFERRED_INDEXES = tuple(index for t in (ITEMS, table(LibraryItemKey)) for index in sorted(t.indexes, key=str)
-                         if not index.unique)
+# What a first load into an empty mirror builds after the rows instead of row by row: the
+# mirror's secondary indexes, whose keys arrive in random order. Not the look-up keys' index by
+# item: a first load adds its entries in id order, at the end of the index, which costs less
+# than building it afresh once the rows are in (55 ms of 100,000 albums' 200 ms wait).
+DEFERRED_INDEXES = tuple(index for index in sorted(ITEMS.indexes, key=str) if not index.unique)
 INSERT_COLUMNS = (*ROW_COLUMNS, "first_seen_at", "last_seen_at")
 BATCH = 1000
 
