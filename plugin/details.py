@@ -112,7 +112,10 @@ def _rows_needing_details(runtime: Runtime, item_ids: Sequence[int] | None, sect
             query = select(*columns).where(_STALE)
             if sections:
                 query = query.where(ITEMS.c.section_key.in_(list(sections)))
-            rows = list(conn.execute(query.order_by(ITEMS.c.added_at.desc())).all())   # one fetch, not one per row
+            # Newest first, sorted after the scan of the table: ordered by the column itself, SQLite
+            # would walk the added_at index and look every row up from it, 0.15 s for a re-scan
+            # of 100,000 albums that finds none to fetch (a plain scan: 17 ms). One fetch, not one per row.
+            rows = list(conn.execute(query.order_by((ITEMS.c.added_at + 0).desc())).all())
         else:
             ids = list(item_ids)
             for start in range(0, len(ids), 500):

@@ -99,15 +99,85 @@ def _send_all(conn: Connection, pages: Iterator[Any]) -> None:
         conn.send(("error", "PlexBadResponse", f"listing process failed: {type(exc).__name__}: {exc}", None))
 
 
+class Readers:
+    """Listing child processes, started before their job is known: they import while the
+    parent does its own preparation (a re-scan reads the mirror's 100,000 fingerprints
+    meanwhile), then read one listing (``run``). Close them when done (``close``), whether
+    or not they ran."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.children: list[tuple[subprocess.Popen, Connection]] = []
+        self.used = False
+        try:
+            # every child is started before any is given its job: a child reads its job only once
+            # its imports are done, so they import side by side instead of one after the other
+            for _ in range(count or reader_count()):
+                process = subprocess.Popen([sys.executable, "-m", "plugin.listing"], stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE)
+                assert process.stdin is not None and process.stdout is not None
+                _widen_pipe(process.stdout.fileno())
+                self.children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
+                process.stdout.close()
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, job: tuple[str, tuple], section: str) -> Iterator[Any]:
+        """The messages the children send for ``job``, in the order they arrive. Failures arrive
+        as the PlexError kinds the client raises; the first ends the listing."""
+        assert not self.used, "a set of readers reads one listing"
+        self.used = True
+        try:
+            payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            for first, (process, _conn) in enumerate(self.children):
+                assert process.stdin is not None
+                process.stdin.write(payload)
+                pickle.dump((first, len(self.children)), process.stdin)
+                process.stdin.close()
+            open_conns = [conn for _process, conn in self.children]
+            while open_conns:
+                ready = cast(list[Connection], wait(open_conns, timeout=SILENCE_S))
+                if not ready:
+                    raise PlexBadResponse(f"the listing of section {section} stalled")
+                for conn in ready:
+                    try:
+                        message = conn.recv()
+                    except EOFError:
+                        raise PlexBadResponse(f"a process listing section {section} ended unexpectedly") from None
+                    if message is None:
+                        open_conns.remove(conn)
+                    elif isinstance(message, tuple):
+                        _tag, kind, text, status = message
+                        raise getattr(plex, kind, PlexBadResponse)(text, status=status)
+                    else:
+                        yield message
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for process, conn in self.children:
+            conn.close()
+            if process.stdin is not None and not process.stdin.closed:
+                try:
+                    process.stdin.close()
+                except OSError:
+                    pass
+            if process.poll() is None:
+                process.terminate()
+            process.wait(10)
+        self.children = []
+
+
 def pages_in_children(client: PlexClient, section: str, page_size: int, known: dict[str, str],
-                      readers: int | None = None) -> Iterator[AlbumPage]:
-    """Every album page of a section, read by child processes, in the order they arrive.
+                      readers: Readers | None = None) -> Iterator[AlbumPage]:
+    """Every album page of a section, read by child processes (``readers``, started already,
+    or new ones), in the order they arrive.
 
     Failures arrive as the same PlexError kinds the client raises; the first one ends the
     listing and the other children with it.
     """
     job = ("albums", (client.clone_args(), section, page_size, known))
-    return cast(Iterator[AlbumPage], _in_children(job, section, readers))
+    return cast(Iterator[AlbumPage], (readers or Readers()).run(job, section))
 
 
 def track_pages_in_children(client: PlexClient, section: str, page_size: int,
@@ -118,7 +188,7 @@ def track_pages_in_children(client: PlexClient, section: str, page_size: int,
     job = ("tracks", (client.clone_args(), section, page_size))
     waiting: dict[int, TrackGroupPage] = {}
     expected = 0
-    for page in cast(Iterator[TrackGroupPage], _in_children(job, section, readers)):
+    for page in cast(Iterator[TrackGroupPage], Readers(readers).run(job, section)):
         waiting[page.offset] = page
         while expected in waiting:
             ready = waiting.pop(expected)
@@ -126,50 +196,6 @@ def track_pages_in_children(client: PlexClient, section: str, page_size: int,
             if not ready.count:
                 return
             expected += ready.count
-
-
-def _in_children(job: tuple[str, tuple], section: str, readers: int | None) -> Iterator[Any]:
-    readers = readers or reader_count()
-    children: list[tuple[subprocess.Popen, Connection]] = []
-    try:
-        # every child is started before any is given its job: a child reads its job only once its
-        # imports are done, so they import side by side instead of one after the other
-        for _ in range(readers):
-            process = subprocess.Popen([sys.executable, "-m", "plugin.listing"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE)
-            assert process.stdin is not None and process.stdout is not None
-            _widen_pipe(process.stdout.fileno())
-            children.append((process, Connection(os.dup(process.stdout.fileno()), writable=False)))
-            process.stdout.close()
-        payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        for first, (process, _conn) in enumerate(children):
-            assert process.stdin is not None
-            process.stdin.write(payload)
-            pickle.dump((first, readers), process.stdin)
-            process.stdin.close()
-        open_conns = [conn for _process, conn in children]
-        while open_conns:
-            ready = cast(list[Connection], wait(open_conns, timeout=SILENCE_S))
-            if not ready:
-                raise PlexBadResponse(f"the listing of section {section} stalled")
-            for conn in ready:
-                try:
-                    message = conn.recv()
-                except EOFError:
-                    raise PlexBadResponse(f"a process listing section {section} ended unexpectedly") from None
-                if message is None:
-                    open_conns.remove(conn)
-                elif isinstance(message, tuple):
-                    _tag, kind, text, status = message
-                    raise getattr(plex, kind, PlexBadResponse)(text, status=status)
-                else:
-                    yield message
-    finally:
-        for process, conn in children:
-            conn.close()
-            if process.poll() is None:
-                process.terminate()
-            process.wait(10)
 
 
 def _widen_pipe(fd: int) -> None:

@@ -101,8 +101,16 @@ class MirrorWriter:
         ``defer_indexes``, a load into an empty SQLite mirror builds its indexes in ``finish``.
         Not on PostgreSQL: a dropped index locks its table until the commit, so every reader
         (request creation's look-up, the library API) would wait for the first scan's album phase."""
-        # .all(): the driver's one fetchall, not a fetchone per row (100,000 rows in a large library)
-        rows = self.conn.execute(select(ITEMS.c.id, ITEMS.c.guid, ITEMS.c.content_hash)).all()
+        # The driver's own cursor and one fetchall: SQLAlchemy's rows would cost 0.2 s of a re-scan
+        # of 100,000 albums that changed nothing, three times the query's own time.
+        dbapi = self.conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(f"SELECT id, guid, content_hash FROM {ITEMS.name}")
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         self._existing = {g: (i, h) for i, g, h in rows}
         if defer_indexes and not rows and self.conn.dialect.name == "sqlite":
             self._defer_indexes()

@@ -14,7 +14,7 @@ from typing import Any, Iterator, TypeVar
 from sqlalchemy import func, select
 
 from plugin import ingest, jobs, state
-from plugin.listing import pages_in_children
+from plugin.listing import Readers, pages_in_children
 from plugin.mirror import ITEMS
 from plugin.plex import AlbumPage, PlexClient
 from plugin.runtime import NotConfigured, Runtime
@@ -52,20 +52,31 @@ def _full_scan(runtime: Runtime) -> dict[str, Any]:
     returned items and whose size did not change while it was read.
     """
     config, client, sections = _connect(runtime)
-    def pages(known: dict[str, str]) -> Iterator[AlbumPage]:
-        return _all_pages(client, sections, config, known)
+    large = [s for s in sections if client.album_count(s) >= config.scan_subprocess_min_albums]
+    # The first large section's readers start now: they import while the mirror's fingerprints
+    # are read (a re-scan of 100,000 albums reads them for a third of a second).
+    readers = Readers() if large else None
+    try:
+        def pages(known: dict[str, str]) -> Iterator[AlbumPage]:
+            return _all_pages(client, sections, config, known, large, readers)
 
-    summary = ingest.apply(runtime, client, ingest.Change(pages=pages, complete=True, sections=sections),
-                           details_limit=config.scan_details_limit or None)
+        summary = ingest.apply(runtime, client, ingest.Change(pages=pages, complete=True, sections=sections),
+                               details_limit=config.scan_details_limit or None)
+    finally:
+        if readers is not None:
+            readers.close()
     return _ended(dict(summary, sections=sections))
 
 
-def _all_pages(client: PlexClient, sections: list[str], config: Any, known: dict[str, str]) -> Iterator[AlbumPage]:
-    """The album pages of every section; large sections are read by child processes that
-    set aside albums whose fingerprint (``known``: guid -> fingerprint) matches the mirror."""
+def _all_pages(client: PlexClient, sections: list[str], config: Any, known: dict[str, str], large: list[str],
+               readers: Readers | None) -> Iterator[AlbumPage]:
+    """The album pages of every section; ``large`` sections are read by child processes that
+    set aside albums whose fingerprint (``known``: guid -> fingerprint) matches the mirror
+    (``readers`` for the first of them, started already)."""
     for section in sections:
-        if client.album_count(section) >= config.scan_subprocess_min_albums:
-            yield from pages_in_children(client, section, config.scan_page_size, known)
+        if section in large:
+            first = readers if readers is not None and not readers.used else None
+            yield from pages_in_children(client, section, config.scan_page_size, known, first)
         else:
             yield from prefetched(client.iter_album_pages(section, page_size=config.scan_page_size))
 
