@@ -249,3 +249,47 @@ def test_a_listing_childs_pipe_is_widened():
     finally:
         os.close(read)
         os.close(write)
+
+
+def _listing_children() -> list[int]:
+    """This process's children running ``plugin.listing``, from /proc."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"plugin.listing" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_listing_children_started_early_end_with_a_scan_that_fails_before_listing(make_runtime, plex, monkeypatch):
+    """A large section's readers start before the mirror's fingerprints are read; a scan that
+    fails there (a database error) must not leave them behind."""
+    from plugin.mirror import MirrorWriter
+
+    runtime = make_runtime(plex, PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS="0")
+    started = []
+    real_init = sync.Readers.__init__
+
+    def counting_init(self, count=None):
+        real_init(self, count)
+        started.append(len(self.children))
+
+    def broken_load(self, *, defer_indexes=False):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(sync.Readers, "__init__", counting_init)
+    monkeypatch.setattr(MirrorWriter, "load_all", broken_load)
+    summary = sync.full_scan(runtime)
+    assert summary["status"] == "failed", summary
+    assert started and started[0] >= 1
+    assert _listing_children() == []
+    assert _count(runtime) == 0
