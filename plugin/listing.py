@@ -23,7 +23,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Iterator, cast
 
 from plugin import plex
-from plugin.plex import AlbumPage, ListedAlbum, PlexBadResponse, PlexClient, PlexError, TrackGroupPage
+from plugin.plex import (AlbumPage, AlbumRecord, ListedAlbum, PlexBadResponse, PlexClient, PlexError, TrackGroupPage,
+                         album_fingerprint)
 from plugin.prepare import PreparedRow, prepare_row
 
 # How long the children may all stay silent before the scan gives up on them.
@@ -48,21 +49,22 @@ def _album_pages(args: dict[str, Any], section: str, page_size: int, known: dict
         unchanged: list[str] = []
         records = []
         prepared: list[PreparedRow] = []
-        for listed in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
-            guid = listed.guid
+        # ListedAlbum's own methods spelled out (a first scan runs this for every album of the library)
+        for attrs, guids, section_key in cast(list[ListedAlbum], page.albums):  # the stream parser lists raw albums
+            guid = attrs.get("guid")
             if guid:
-                digest = listed.fingerprint()
+                digest = album_fingerprint(attrs, guids)
                 if known.get(guid) == digest:
                     unchanged.append(guid)
                     continue
-                record = listed.record(digest)
+                record = AlbumRecord.from_attrs(attrs, guids, section_key, digest)
                 ready = prepare_row(record)
                 if ready is not None:
                     prepared.append(ready)
                     continue
                 records.append(record)      # the writer counts why it cannot be mirrored
             else:
-                records.append(listed.record())
+                records.append(AlbumRecord.from_attrs(attrs, guids, section_key))
         yield AlbumPage(page.offset, page.total_size, records, unchanged, page.cleaned, prepared)
         index += stride
         if not page.albums or index * page_size >= page.total_size:

@@ -154,7 +154,7 @@ def parse_album_page(chunks: Iterable[bytes], section_key: str, offset: int, wha
     """One page of ``/library/sections/{id}/all?type=9``: raw album attributes and Guid ids."""
     albums, total, page_offset, cleaned = _parse_listing(
         chunks, what, offset, item_type="album", collect="Guid", attr="id",
-        make=lambda attrs, guids: ListedAlbum(attrs, guids, section_key))
+        make=lambda attrs, guids: tuple.__new__(ListedAlbum, (attrs, guids, section_key)))  # its __new__ is Python
     return AlbumPage(offset=page_offset, total_size=total, albums=albums, cleaned=cleaned)
 
 
