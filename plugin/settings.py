@@ -209,7 +209,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scan_subprocess_min_albums", "int", 5000, "PLEXBOOKS_SCAN_SUBPROCESS_MIN_ALBUMS",
             "Sections with at least this many albums are listed by child processes (the album listing, and "
             "the track listing a first scan reads), so parsing runs on other cores while the mirror is "
-            "written.", parse=int),
+            "written; a full scan starts the album listing's processes as soon as it knows the section's "
+            "size, so they load while it reads the mirror's fingerprints.", parse=int),
     Setting("metrics_public", "bool", False, "PLEXBOOKS_METRICS_PUBLIC",
             "Serve `/metrics` without the API key (for a Prometheus on a trusted network).", parse=_parse_bool),
     Setting("plextv_url", "url", "https://plex.tv", "PLEXBOOKS_PLEXTV_URL",

@@ -202,6 +202,13 @@ def _request_status(session: requests.Session, request_id: int) -> str:
     return _get(session, f"/api/v1/requests/{request_id}")["status"]
 
 
+def _scans_done(session: requests.Session) -> bool:
+    """The worker's start-up scan has run and none is running or queued (a container is healthy while
+    it still scans)."""
+    scans = [r for r in _get(session, "/api/v1/jobs/runs?limit=20")["items"] if r["job"] == "full_scan"]
+    return bool(scans) and all(r["status"] not in ("running", "queued") for r in scans)
+
+
 def _clean(log: str) -> None:
     for bad in ("Traceback", " ERROR ", "CRITICAL", "killing it", "[ERROR]"):
         assert bad not in log, f"{bad!r} in the log:\n{log[-4000:]}"
@@ -258,6 +265,9 @@ def test_scan_and_webhook_turn_requests_available_and_data_survives_a_new_contai
     first = containers().run(*options, env=env)
     _report("time to healthy (host network, first start with a scan)", first.wait_healthy())
     session = api(port)
+    # healthy means serving, not done with the start-up scan: a scan asked for meanwhile would be refused
+    # as already running
+    wait_for(lambda: _scans_done(session), 60, 0.2, "the start-up scan done")
 
     # a full scan makes a request available
     scanned = session.post(f"{session.base}/api/v1/requests", timeout=10,  # type: ignore[attr-defined]
