@@ -173,7 +173,7 @@ def _track_pages(client: PlexClient, section: str, in_children: bool) -> Iterato
     if in_children:
         # one reader: the parse is not what it waits for (the server's answers are), and the
         # album listing's structures are still in memory
-        yield from track_pages_in_children(client, section, TRACK_PAGE_SIZE, readers=TRACK_READERS)
+        yield from track_pages_in_children(client, section, TRACK_PAGE_SIZE, count=TRACK_READERS)
         return
     offset = 0
     while True:

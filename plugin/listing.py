@@ -183,14 +183,14 @@ def pages_in_children(client: PlexClient, section: str, page_size: int, known: d
 
 
 def track_pages_in_children(client: PlexClient, section: str, page_size: int,
-                            readers: int | None = None) -> Iterator[TrackGroupPage]:
-    """Every page of a section's track listing, read by child processes, in listing order
+                            count: int | None = None) -> Iterator[TrackGroupPage]:
+    """Every page of a section's track listing, read by ``count`` child processes, in listing order
     (``offset``). A page that never arrives (one came back short of its size, so the next
     one does not start where it ended) ends the listing there, as if it had been cut."""
     job = ("tracks", (client.clone_args(), section, page_size))
     waiting: dict[int, TrackGroupPage] = {}
     expected = 0
-    for page in cast(Iterator[TrackGroupPage], Readers(readers).run(job, section)):
+    for page in cast(Iterator[TrackGroupPage], Readers(count).run(job, section)):
         waiting[page.offset] = page
         while expected in waiting:
             ready = waiting.pop(expected)

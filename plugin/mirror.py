@@ -241,11 +241,11 @@ class MirrorWriter:
             store_key_sets(self.conn, [(item_id, ready[0], prepared_keys(ready)) for ready, item_id in self._ready])
         if self._targets is None:
             self._targets = outbox.subscribers(self.conn, "library.added")
-        added = [r for r in self._rows if r["guid"] in self._new]
-        if self._targets:
+        if self._targets:       # the added rows are mapped only for someone to hear of them
+            added = [r for r in self._rows if r["guid"] in self._new]
             added.extend(prepared_as_row(row_values) for (guid, row_values, _keys), item_id in self._ready
                          if item_id is None and guid in self._new)
-        outbox.emit_new_rows(self.conn, added, self.now, targets=self._targets)
+            outbox.emit_new_rows(self.conn, added, self.now, targets=self._targets)
         self._rows, self._ready = [], []
 
     def _inserted_ids(self, count: int) -> range | None:

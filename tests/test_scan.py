@@ -252,21 +252,19 @@ def test_a_listing_childs_pipe_is_widened():
 
 
 def _listing_children() -> list[int]:
-    """This process's children running ``plugin.listing``, from /proc."""
+    """This process's children running ``plugin.listing``."""
     import os
     from pathlib import Path
 
+    from tests.soak import children
+
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in children(os.getpid()):
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
+            if b"plugin.listing" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
             continue
-        if ppid == os.getpid() and b"plugin.listing" in cmdline:
-            found.append(int(entry.name))
     return found
 
 

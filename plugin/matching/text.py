@@ -76,7 +76,6 @@ def token_close(a: str, b: str) -> bool:
     return Indel.normalized_similarity(a, b) >= 0.85
 
 
-
 _VOWELS = frozenset("aeiouy")
 
 

@@ -106,8 +106,8 @@ def translated(what: str) -> Iterator[None]:
 
 
 def _plexapi_error(exc: Exception, what: str) -> PlexError | None:
-    """The kind of a python-plexapi failure (None for anything else). plexapi is imported only
-    if it is loaded already: a process that never connected through it cannot see its errors."""
+    """The kind of a python-plexapi failure (None for anything else). Its exception classes are
+    looked up only where plexapi is loaded: a process that never connected cannot raise them."""
     plex_exc = sys.modules.get("plexapi.exceptions")
     if plex_exc is None or not isinstance(exc, plex_exc.PlexApiException):
         return None
