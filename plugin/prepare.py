@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from dataclasses import dataclass
-from typing import Any, Iterable
+from functools import cache
+from typing import Any, Callable, Iterable
 
-from plugin.asin import asin_from_guid
+from plugin.asin import asin_from_guid, carried_asins
 from plugin.plex import AlbumRecord
 
 MAX_TEXT = 1024     # the longest text a mirror column keeps
@@ -41,17 +42,22 @@ def skip_reason(album: AlbumRecord) -> str | None:
     return None
 
 
-def album_values(album: AlbumRecord, external_guids: Any = None) -> tuple | Skip:
+_UNKNOWN = object()
+
+
+def album_values(album: AlbumRecord, external_guids: Any = None, asin: Any = _UNKNOWN) -> tuple | Skip:
     """The mirror columns of an album, in ``ROW_COLUMNS`` order, or why it cannot be mirrored:
     the one mapping of an album to a row. ``external_guids`` is the column's value when the
     caller has encoded the album's Guid ids already (a listing child sends them as JSON);
-    otherwise their list, or None when there are none.
+    otherwise their list, or None when there are none. ``asin`` is its :func:`guid_asin` when
+    the caller has it already.
 
     A tuple rather than a mapping: a first scan maps every album of the library with it."""
     reason = skip_reason(album)
     if reason:
         return Skip(reason)
-    asin = guid_asin(album)
+    if asin is _UNKNOWN:
+        asin = guid_asin(album)
     author = album.parent_title or album.original_title
     thumb = album.thumb
     return (album.guid, album.rating_key, album.section_key or "", album.title.strip()[:MAX_TEXT],  # type: ignore[union-attr]
@@ -103,14 +109,27 @@ def prepared_as_row(values: tuple) -> dict[str, Any]:
     return row
 
 
+@cache
+def _key_rules() -> tuple[Callable[[str], set[str]], Callable[[str], str]]:
+    """The matcher's key functions, imported on first use: a re-scan that changed nothing never
+    needs them (a child that imported them at start would start later), and an import
+    statement run per album would cost more than the album's ASIN keys."""
+    from plugin.matching.keys import asin_key, title_keys
+    return title_keys, asin_key
+
+
 def prepare_row(album: AlbumRecord) -> PreparedRow | None:
     """The row and keys of an album as the writer will store them; None when it cannot be
     mirrored (the writer counts why)."""
-    from plugin.matching.keys import asin_keys, title_keys   # here: a re-scan that changed nothing never needs it
+    title_keys, asin_key = _key_rules()
     guids = album.guids
-    values = album_values(album, json_strings(guids) if guids else None)
+    # Every ASIN its guids carry, the album guid's first: the row's ASIN is the first of them
+    # (guid_asin), its ``asin:`` keys are all of them (asin_keys, for a row without paths).
+    carried = carried_asins(None, album.guid, guids, None)
+    values = album_values(album, json_strings(guids) if guids else None, next(iter(carried), None))
     if isinstance(values, Skip):
         return None
     keys = title_keys(values[3])
-    keys.update(asin_keys(values[5], values[0], guids, None))
+    if carried:
+        keys.update(map(asin_key, carried))
     return values[0], values, json_strings(keys)

@@ -211,6 +211,39 @@ def test_any_attribute_text_xml_allows_survives_the_listing_parser(albums, guids
         assert list(listed.guids) == [g for g in guids if g]
 
 
+
+guid_shapes = st.one_of(
+    st.builds(lambda a: f"com.plexapp.agents.audible://{a}?lang=en", asins),
+    st.builds(lambda a: f"com.plexapp.agents.audnexus://{a.lower()}_us", asins),
+    st.builds(lambda a: f"audible://{a}", asins), st.builds(lambda a: f"asin://{a}", asins),
+    st.builds(lambda h: f"plex://album/{h}", st.text("0123456789abcdef", min_size=10, max_size=24)),
+    st.sampled_from(["local://5", "imdb://tt0000001", "audible://not-an-asin", "tvdb://1", ""]))
+
+
+@pytest.mark.pure
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=60),
+       guid_shapes, st.lists(guid_shapes, max_size=4))
+def test_a_listing_childs_row_and_keys_are_the_writers_own(title, guid, guids):
+    """A listing child maps an album with its own shortcuts (``prepare_row``): the row must be the
+    one ``album_values`` maps and its keys the ones ``item_keys`` gives the row as stored."""
+    from plugin.matching.candidates import item_keys
+    from plugin.plex import AlbumRecord
+    from plugin.prepare import Skip, album_row, album_values, prepare_row, prepared_keys
+
+    album = AlbumRecord("7", guid or None, title, "Author", None, None, "3", 2001, None, None, None, 1, 2,
+                        tuple(g for g in guids if g), "f" * 32)
+    ready, mapped = prepare_row(album), album_values(album)
+    if isinstance(mapped, Skip):
+        assert ready is None
+        return
+    assert ready is not None
+    row = album_row(album)
+    assert not isinstance(row, Skip)
+    assert ready[0] == album.guid and ready[1][:7] == mapped[:7] and ready[1][8:] == mapped[8:]
+    assert ready[1][7] == (json.dumps(list(album.guids)) if album.guids else None)   # the column's JSON
+    side = ItemSide(title=row["title"], asin=row["asin"], guid=row["guid"], guids=album.guids)
+    assert set(prepared_keys(ready)) == item_keys(side)
+
 # ---------------------------------------------------------------- webhook endpoint bytes
 SECRET = "prop-hook-secret-0123456789"
 content_types = st.sampled_from(["application/json", "multipart/form-data; boundary=b0undary",

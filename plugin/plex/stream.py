@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat as expat
-from typing import Callable, Iterable
+from typing import Iterable
 
 from plugin.plex.errors import PlexBadResponse
 from plugin.plex.records import AlbumPage, ListedAlbum, TrackPage, TrackRecord, to_int
@@ -66,17 +66,20 @@ def parse_document(data: bytes, what: str) -> tuple[ET.Element, bool]:
 class _Listing:
     """One pass of expat over a listing page. Items are the container's children of
     ``item_tag`` (and, for albums, ``type="album"``); ``collect`` names the descendant whose
-    ``attr`` is gathered per item (an album's ``Guid id``, a track's ``Part file``)."""
+    ``attr`` is gathered per item (an album's ``Guid id``, a track's ``Part file``).
 
-    def __init__(self, what: str, offset: int, *, item_type: str, collect: str, attr: str,
-                 on_item: Callable[[dict[str, str], tuple[str, ...]], None]) -> None:
+    ``items`` holds each item as (its attributes, the values gathered), filled as the
+    elements start: the caller builds its records from the list once the page is read,
+    with no Python call per item on the way (a first scan parses every album of a library)."""
+
+    def __init__(self, what: str, offset: int, *, item_type: str, collect: str, attr: str) -> None:
         self.what, self.offset = what, offset
         self.item_type, self.collect, self.attr = item_type, collect, attr
-        self.on_item = on_item
         self.depth = 0
         self.total: int | None = None
         self.page_offset: int | None = None
-        self.current: tuple[dict[str, str], list[str]] | None = None
+        self.items: list[tuple[dict[str, str], list[str]]] = []
+        self.current: list[str] | None = None
         self.parser = expat.ParserCreate()
         self.parser.buffer_text = True
         self.parser.StartElementHandler = self.start
@@ -85,11 +88,15 @@ class _Listing:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         depth = self.depth = self.depth + 1
         if depth == 2:
-            self.current = (attrs, []) if attrs.get("type") == self.item_type else None
+            if attrs.get("type") == self.item_type:
+                self.current = []
+                self.items.append((attrs, self.current))
+            else:
+                self.current = None
         elif depth > 2 and name == self.collect and self.current is not None:
             value = attrs.get(self.attr)
             if value:
-                self.current[1].append(value)
+                self.current.append(value)
         elif depth == 1:
             if name != "MediaContainer":
                 raise PlexBadResponse(f"Plex sent <{name}> instead of a MediaContainer for {self.what}")
@@ -101,10 +108,6 @@ class _Listing:
             self.page_offset = to_int(attrs.get("offset"))
 
     def end(self, _name: str) -> None:
-        if self.depth == 2 and self.current is not None:
-            attrs, values = self.current
-            self.on_item(attrs, tuple(values))
-            self.current = None
         self.depth -= 1
 
     def feed(self, data: bytes, final: bool = False) -> None:
@@ -117,15 +120,12 @@ class _Listing:
 
 
 def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type: str, collect: str,
-                   attr: str, make: Callable[[dict[str, str], tuple[str, ...]], object]
-                   ) -> tuple[list, int, int, bool]:
+                   attr: str) -> tuple[list[tuple[dict[str, str], list[str]]], int, int, bool]:
     """Stream-parse a page; on a parse error, clean the whole page and parse it once more.
-    Returns (items, total size, offset, cleaned)."""
+    Returns (items as ``_Listing.items``, total size, offset, cleaned)."""
     chunks = iter(chunks)
     kept: list[bytes] = []
-    items: list = []
-    listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr,
-                       on_item=lambda a, v: items.append(make(a, v)))
+    listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr)
     try:
         for chunk in chunks:
             kept.append(chunk)
@@ -136,9 +136,7 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
         # Read the rest of the answer, then try once more without what XML forbids.
         kept.extend(chunks)
         listing.close()
-        items = []
-        listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr,
-                           on_item=lambda a, v: items.append(make(a, v)))
+        listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr)
         try:
             listing.feed(clean_xml(b"".join(kept)), True)
         except expat.ExpatError as exc:
@@ -147,20 +145,22 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
     listing.close()
     if listing.total is None:
         raise PlexBadResponse(f"Plex sent an empty answer for {what}")
-    return items, listing.total, listing.page_offset or offset, cleaned
+    return listing.items, listing.total, listing.page_offset or offset, cleaned
 
 
 def parse_album_page(chunks: Iterable[bytes], section_key: str, offset: int, what: str) -> AlbumPage:
     """One page of ``/library/sections/{id}/all?type=9``: raw album attributes and Guid ids."""
-    albums, total, page_offset, cleaned = _parse_listing(
-        chunks, what, offset, item_type="album", collect="Guid", attr="id",
-        make=lambda attrs, guids: tuple.__new__(ListedAlbum, (attrs, guids, section_key)))  # its __new__ is Python
+    items, total, page_offset, cleaned = _parse_listing(chunks, what, offset, item_type="album", collect="Guid",
+                                                        attr="id")
+    new = tuple.__new__       # not ListedAlbum(...): a named tuple's own __new__ is a Python function
+    albums = [new(ListedAlbum, (attrs, tuple(guids), section_key)) for attrs, guids in items]
     return AlbumPage(offset=page_offset, total_size=total, albums=albums, cleaned=cleaned)
 
 
 def parse_track_page(chunks: Iterable[bytes], offset: int, what: str) -> TrackPage:
     """One page of ``/library/sections/{id}/all?type=10``: each track with its album
     (``parentRatingKey``), duration and the files of its parts."""
-    tracks, total, page_offset, cleaned = _parse_listing(
-        chunks, what, offset, item_type="track", collect="Part", attr="file", make=TrackRecord.from_attrs)
+    items, total, page_offset, cleaned = _parse_listing(chunks, what, offset, item_type="track", collect="Part",
+                                                        attr="file")
+    tracks = [TrackRecord.from_attrs(attrs, tuple(files)) for attrs, files in items]
     return TrackPage(offset=page_offset, total_size=total, tracks=tracks, cleaned=cleaned)
