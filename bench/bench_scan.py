@@ -167,10 +167,11 @@ print(len(albums))
     return elapsed, rss
 
 
-def _scan(url: str, d: str, **settings: str) -> tuple[dict, float, int]:
+def _scan(url: str, d: str, at_peak: list[tuple[int, str]] | None = None, **settings: str
+          ) -> tuple[dict, float, int]:
     env = {"PLEXBOOKS_DATA_DIR": d, "PLEXBOOKS_PLEX_URL": url, "PLEXBOOKS_PLEX_TOKEN": TOKEN,
            "PLEXBOOKS_PLEX_LIBRARY": "3", "PLEXBOOKS_LOG_LEVEL": "WARNING", **settings}
-    wall, rss, out = run_child([sys.executable, "-m", "plugin", "scan", "--json"], env)
+    wall, rss, out = run_child([sys.executable, "-m", "plugin", "scan", "--json"], env, at_peak)
     return json.loads(out), wall, rss
 
 
@@ -201,6 +202,7 @@ def run(report, quick: bool = False) -> None:
         scans, albums_phase, rescans, peaks, walls, rewalls = [], [], [], [], [], []
         first_ratio, album_ratio, rescan_ratio = [], [], []
         n_tracks = 0
+        peak_tree: list[tuple[int, str]] = []
         for _ in range(rounds):
             tracks_time, by_album = floor_tracks(url)
             tracks_s.append(tracks_time)
@@ -208,13 +210,16 @@ def run(report, quick: bool = False) -> None:
             details_update.append(floor_details_update(rows, by_album))
             with tempfile.TemporaryDirectory() as d:
                 fetch_before, upsert_before = _album_floor(url, rows)
-                summary, wall, rss = _scan(url, d)
+                at_peak: list[tuple[int, str]] = []
+                summary, wall, rss = _scan(url, d, at_peak)
                 fetch_after, upsert_after = _album_floor(url, rows)
                 assert summary["status"] == "ok" and summary["new"] == books, summary
                 assert summary["details"]["fetched"] == books and summary["details"]["pending"] == 0, summary
                 scans.append(summary["duration_s"])
                 albums_phase.append(summary["phases_s"]["albums"])
                 walls.append(wall)
+                if not peaks or rss > max(peaks):
+                    peak_tree = at_peak
                 peaks.append(rss)
                 summary, wall, _ = _scan(url, d)
                 assert summary["unchanged"] == books and summary["new"] == summary["updated"] == 0, summary
@@ -249,7 +254,9 @@ def run(report, quick: bool = False) -> None:
         report(f"floor details update {books} albums", details_update)
         report(f"floor first scan with details {books} albums", first_floors)
         report(f"plexbooks first full scan {books} albums with every detail", scans,
-               peak_rss_mb_all_processes=max(peaks), ratio_to_floor=round(_median(first_ratio), 2),
+               peak_rss_mb_all_processes=max(peaks), peaks_per_round=peaks,
+               processes_at_peak=[f"{mb} MB {command.split(' -m ')[-1]}" for mb, command in peak_tree],
+               ratio_to_floor=round(_median(first_ratio), 2),
                ratios_per_round=[round(r, 2) for r in first_ratio], command_wall_s=round(_median(walls), 3))
         report(f"plexbooks album phase of that scan {books} albums", albums_phase,
                ratio_to_floor=round(_median(album_ratio), 2), ratios_per_round=[round(r, 2) for r in album_ratio])

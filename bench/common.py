@@ -47,8 +47,9 @@ def simulator(books: int, seed: int = 7, extra: list[str] | None = None) -> Iter
         proc.wait(10)
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def _tree_rss_kb(pid: int, parts: list[tuple[int, str]] | None = None) -> int:
+    """Resident memory of a process and all its descendants, from /proc; each process's
+    (kB, command line) into ``parts`` when given."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
@@ -57,6 +58,9 @@ def _tree_rss_kb(pid: int) -> int:
                 for line in handle:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+                        if parts is not None:
+                            with open(f"/proc/{current}/cmdline") as cmd:
+                                parts.append((int(line.split()[1]), cmd.read().replace("\0", " ").strip()))
                         break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
@@ -66,8 +70,10 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run a command; return (seconds, peak RSS in MB of it and its children together, stdout)."""
+def run_child(cmd: list[str], env: dict[str, str],
+              at_peak: list[tuple[int, str]] | None = None) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak RSS in MB of it and its children together, stdout).
+    ``at_peak`` receives (MB, command line) of each process at the peak."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
@@ -77,7 +83,12 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            parts: list[tuple[int, str]] = []
+            total = _tree_rss_kb(proc.pid, parts)
+            if total > peak:
+                peak = total
+                if at_peak is not None:
+                    at_peak[:] = [(kb // 1024, command) for kb, command in parts]
             stop.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
