@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Callable, Iterable
 
-from plugin.asin import asin_from_guid, carried_asins
+from plugin.asin import carried_asins
 from plugin.plex import AlbumRecord
 
 MAX_TEXT = 1024     # the longest text a mirror column keeps
@@ -22,12 +22,9 @@ class Skip:
 
 
 def guid_asin(album: AlbumRecord) -> str | None:
-    """ASIN from the album guid (legacy agents) or its external Guid list."""
-    for guid in (album.guid, *album.guids):
-        asin = asin_from_guid(guid)
-        if asin:
-            return asin
-    return None
+    """ASIN from the album guid (legacy agents) or its external Guid list: the first of the
+    ASINs they carry (:func:`~plugin.asin.carried_asins`), the album guid's first."""
+    return next(iter(carried_asins(None, album.guid, album.guids, None)), None)
 
 
 def skip_reason(album: AlbumRecord) -> str | None:
@@ -123,8 +120,8 @@ def prepare_row(album: AlbumRecord) -> PreparedRow | None:
     mirrored (the writer counts why)."""
     title_keys, asin_key = _key_rules()
     guids = album.guids
-    # Every ASIN its guids carry, the album guid's first: the row's ASIN is the first of them
-    # (guid_asin), its ``asin:`` keys are all of them (asin_keys, for a row without paths).
+    # Every ASIN its guids carry, derived once: the row's ASIN is the first of them (guid_asin),
+    # its ``asin:`` keys are all of them (asin_keys, for a row without paths).
     carried = carried_asins(None, album.guid, guids, None)
     values = album_values(album, json_strings(guids) if guids else None, next(iter(carried), None))
     if isinstance(values, Skip):

@@ -72,8 +72,8 @@ class _Listing:
     elements start: the caller builds its records from the list once the page is read,
     with no Python call per item on the way (a first scan parses every album of a library)."""
 
-    def __init__(self, what: str, offset: int, *, item_type: str, collect: str, attr: str) -> None:
-        self.what, self.offset = what, offset
+    def __init__(self, what: str, *, item_type: str, collect: str, attr: str) -> None:
+        self.what = what
         self.item_type, self.collect, self.attr = item_type, collect, attr
         self.depth = 0
         self.total: int | None = None
@@ -125,7 +125,7 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
     Returns (items as ``_Listing.items``, total size, offset, cleaned)."""
     chunks = iter(chunks)
     kept: list[bytes] = []
-    listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr)
+    listing = _Listing(what, item_type=item_type, collect=collect, attr=attr)
     try:
         for chunk in chunks:
             kept.append(chunk)
@@ -136,7 +136,7 @@ def _parse_listing(chunks: Iterable[bytes], what: str, offset: int, *, item_type
         # Read the rest of the answer, then try once more without what XML forbids.
         kept.extend(chunks)
         listing.close()
-        listing = _Listing(what, offset, item_type=item_type, collect=collect, attr=attr)
+        listing = _Listing(what, item_type=item_type, collect=collect, attr=attr)
         try:
             listing.feed(clean_xml(b"".join(kept)), True)
         except expat.ExpatError as exc:
