@@ -32,6 +32,9 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 STATEMENT_CACHE = 16
+# The page size a new SQLite database gets: a first full scan of 100,000 albums writes ~10%
+# faster with 8 KB pages than with SQLite's 4 KB (fewer page splits and writes; bench/README).
+PAGE_BYTES = 8192
 
 
 def placeholder(dialect: Any) -> str:
@@ -51,6 +54,9 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001 - DBAPI objects
             cur = dbapi_conn.cursor()
+            # Before anything else: it takes effect only while the database is still empty
+            # (a new install), and a mirror row with its summary fills half a default page.
+            cur.execute(f"PRAGMA page_size={PAGE_BYTES}")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")

@@ -3,6 +3,7 @@
 listing child process can derive them cheaply while the parent writes."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 from plugin.asin import carried_asins
@@ -13,8 +14,10 @@ KEY_LENGTH = 64
 ASIN_PREFIX = "asin:"
 
 
+@lru_cache(maxsize=262_144)
 def word_key(word: str) -> str:
-    """The key a title word is stored and looked up under (the indexes' spelling key)."""
+    """The key a title word is stored and looked up under (the indexes' spelling key).
+    Cached: a first scan keys every title of the library, and the words repeat."""
     return spelling_key(word)[:KEY_LENGTH]
 
 
@@ -36,16 +39,9 @@ def title_keys(title: str) -> set[str]:
     _words, parts, loose = sketch_fields(title)
     keys: set[str] = set()
     for part in parts:
-        if len(part) == 1:
-            anchor = part[0]
-        else:  # max(part, key=_anchor_order), without a call per word
-            longest = max(map(len, part))
-            anchor = max([word for word in part if len(word) == longest])
-        keys.add(spelling_key(anchor)[:KEY_LENGTH])
+        # The part's longest word, which is mostly the rarest; of equally long ones the last in
+        # spelling order (max keeps the first of the longest, and they come sorted backwards).
+        keys.add(word_key(part[0] if len(part) == 1 else max(sorted(part, reverse=True), key=len)))
     for bag in loose:
         keys.update(map(word_key, bag))
     return keys
-
-
-def _anchor_order(word: str) -> tuple[int, str]:
-    return len(word), word  # the longest word, which is mostly the rarest; ties by spelling

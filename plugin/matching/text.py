@@ -29,8 +29,16 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    # Word by word, each non-ASCII word once (cached): folding never looks across a space
+    # (a space is no combining mark, and lower-casing's final-sigma rule stops at it), and
+    # the accented words of a library ("Malmö", "Brontë") come back title after title.
+    return " ".join([word.lower() if word.isascii() else _fold_word(word) for word in text.split(" ")])
+
+
+@lru_cache(maxsize=65_536)
+def _fold_word(word: str) -> str:
+    word = unicodedata.normalize("NFKD", word.translate(_CHAR_MAP))
+    return "".join(ch for ch in word if not unicodedata.combining(ch)).lower()
 
 
 _NON_WORD_RE = re.compile(r"[\W_]+")

@@ -80,7 +80,9 @@ class _Listing:
         self.page_offset: int | None = None
         self.items: list[tuple[dict[str, str], list[str]]] = []
         self.current: list[str] | None = None
-        self.parser = expat.ParserCreate()
+        # Names not interned: expat would look each of an album's ~30 attribute names up in a
+        # dictionary of its own, which costs more than the dict lookups by a new name later.
+        self.parser = expat.ParserCreate(intern=None)
         self.parser.buffer_text = True
         self.parser.StartElementHandler = self.start
         self.parser.EndElementHandler = self.end
