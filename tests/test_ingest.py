@@ -408,6 +408,29 @@ def test_a_full_scan_checkpoints_beside_the_details_and_leaves_the_automatic_che
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
 
 
+@pytest.mark.pure
+def test_a_new_sqlite_database_gets_8_kb_pages_and_an_existing_one_keeps_its_own(tmp_path):
+    from plugin import db
+
+    def page_size(directory) -> int:
+        engine = db.make_engine(db.sqlite_url(directory))
+        try:
+            db.upgrade(engine)
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                return conn.exec_driver_sql("PRAGMA page_size").scalar()
+        finally:
+            engine.dispose()
+
+    (tmp_path / "new").mkdir()
+    assert page_size(tmp_path / "new") == db.PAGE_BYTES == 8192
+    (tmp_path / "old").mkdir()
+    with sqlite3.connect(tmp_path / "old" / "plexbooks.db") as raw:    # a database made with SQLite's default
+        raw.execute("PRAGMA page_size=4096")
+        raw.execute("CREATE TABLE kept (x)")
+    assert page_size(tmp_path / "old") == 4096
+
+
 def test_a_first_load_knows_the_ids_it_wrote_and_a_later_write_reads_them_back(runtime):
     """The ids a first load into an empty mirror returns are the rows' own, without reading them
     back; a write that updates rows reads them back."""
