@@ -32,13 +32,17 @@ def fold(text: str) -> str:
     # Word by word, each non-ASCII word once (cached): folding never looks across a space
     # (a space is no combining mark, and lower-casing's final-sigma rule stops at it), and
     # the accented words of a library ("Malmö", "Brontë") come back title after title.
-    return " ".join([word.lower() if word.isascii() else _fold_word(word) for word in text.split(" ")])
+    # Only words of a title's size are kept, so no text can fill the cache with long ones.
+    return " ".join([word.lower() if word.isascii() else _fold_word(word) if len(word) <= 64 else _fold_text(word)
+                     for word in text.split(" ")])
 
 
-@lru_cache(maxsize=65_536)
-def _fold_word(word: str) -> str:
-    word = unicodedata.normalize("NFKD", word.translate(_CHAR_MAP))
-    return "".join(ch for ch in word if not unicodedata.combining(ch)).lower()
+def _fold_text(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+_fold_word = lru_cache(maxsize=65_536)(_fold_text)
 
 
 _NON_WORD_RE = re.compile(r"[\W_]+")
